@@ -1,0 +1,67 @@
+"""The error hierarchy. The library raises these; the CLI turns them into a clean message and exit code.
+
+Every message should say what is wrong, where (file and line when there is one) and what to do about it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class LabgenError(Exception):
+    """Base of every error labgen raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None,
+                 hint: str | None = None) -> None:
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.hint = hint
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        where = ""
+        if self.path:
+            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+        text = f"{where}{self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class UsageError(LabgenError):
+    """The command was called wrongly (exit 2)."""
+
+    exit_code = 2
+
+
+class ConfigError(LabgenError):
+    """A configuration file, recipe or option value is invalid."""
+
+    exit_code = 2
+
+
+class TaxonomyError(LabgenError):
+    """The taxonomy cannot be read at all (not one bad leaf: those become problems)."""
+
+
+class GitError(TaxonomyError):
+    """A git operation on the taxonomy or a document repository failed."""
+
+
+class DocumentError(TaxonomyError):
+    """A knowledge leaf's source documents cannot be resolved."""
+
+
+class TeacherError(LabgenError):
+    """The teacher model cannot be used (not loaded, unreachable after retries, misconfigured)."""
+
+
+class ContextLengthError(TeacherError):
+    """A prompt does not fit the teacher's context window; retrying cannot help."""
+
+
+class OutputError(LabgenError):
+    """An output directory or file is unusable."""

@@ -1,0 +1,30 @@
+"""The one hashing helper: stable sha256 of text, bytes and JSON-like values."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    return sha256_bytes(text.encode("utf-8"))
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no whitespace: equal values give equal strings."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def content_hash(value: Any) -> str:
+    """sha256 of the canonical JSON of a value (dicts, lists, strings, numbers, dataclasses as dicts)."""
+    return sha256_text(canonical_json(value))
+
+
+def short_id(value: Any, length: int = 16) -> str:
+    """A short, stable id derived from a value's content hash."""
+    return content_hash(value)[:length]

@@ -1,0 +1,185 @@
+"""The one JSONL reader and writer.
+
+Writers never leave a torn line behind: whole files are written to a temporary file and renamed;
+appenders write each record as one line and flush it, and readers skip (and report) a final line that
+a killed process left incomplete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from labgen.errors import OutputError
+
+
+def dumps(row: Any) -> str:
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write a whole file so readers see either the old content or the new one, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def write_json_atomic(path: str | Path, value: Any) -> None:
+    write_text_atomic(path, json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def write_jsonl_atomic(path: str | Path, rows: Iterable[Any]) -> int:
+    """Write every row, one per line, atomically. Returns the number of rows."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    count = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            for row in rows:
+                handle.write(dumps(row))
+                handle.write("\n")
+                count += 1
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+    return count
+
+
+class JsonlAppender:
+    """Appends rows to a JSONL file, one complete line per write, flushed at once.
+
+    Opening repairs a torn last line left by a killed writer (it is truncated away), so appends
+    always start on a line boundary.
+    """
+
+    def __init__(self, path: str | Path, *, fsync: bool = False) -> None:
+        self.path = Path(path)
+        self.fsync = fsync
+        self._handle: TextIO | None = None
+
+    def open(self) -> JsonlAppender:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        truncate_torn_tail(self.path)
+        self._handle = open(self.path, "a", encoding="utf-8", newline="\n")
+        return self
+
+    def write(self, row: Any) -> None:
+        if self._handle is None:
+            self.open()
+        assert self._handle is not None
+        self._handle.write(dumps(row) + "\n")
+        self._handle.flush()
+        if self.fsync:
+            os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            self._handle = None
+
+    def __enter__(self) -> JsonlAppender:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def truncate_torn_tail(path: Path) -> bool:
+    """Cut an incomplete final line (no trailing newline) off a JSONL file. Returns True if it cut."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return False
+    if size == 0:
+        return False
+    with open(path, "rb+") as handle:
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return False
+        # Walk back to the last newline.
+        block = 65536
+        pos = size
+        cut = 0
+        while pos > 0:
+            start = max(0, pos - block)
+            handle.seek(start)
+            chunk = handle.read(pos - start)
+            idx = chunk.rfind(b"\n")
+            if idx != -1:
+                cut = start + idx + 1
+                break
+            pos = start
+        handle.truncate(cut)
+    return True
+
+
+def read_jsonl(path: str | Path, *, skip_torn_tail: bool = True) -> Iterator[dict[str, Any]]:
+    """Yield each row of a JSONL file.
+
+    A malformed line raises OutputError naming the file and line, except an incomplete final line
+    (a killed writer's), which is skipped when skip_torn_tail is set.
+    """
+    path = Path(path)
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        raise OutputError("file not found", path=path) from None
+    with handle:
+        lineno = 0
+        for raw in handle:
+            lineno += 1
+            complete = raw.endswith(b"\n")
+            text = raw.strip()
+            if not text:
+                continue
+            try:
+                row = json.loads(text.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                if not complete and skip_torn_tail:
+                    return
+                raise OutputError(f"line is not valid JSON ({exc})", path=path, line=lineno,
+                                  hint="each line must be one JSON object") from None
+            if not isinstance(row, dict):
+                raise OutputError("line is not a JSON object", path=path, line=lineno,
+                                  hint="each line must be one JSON object") from None
+            yield row

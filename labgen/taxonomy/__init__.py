@@ -1,0 +1,1 @@
+"""The taxonomy: leaves, their kinds, loading, validation, git diffs and knowledge documents."""

@@ -1,0 +1,1 @@
+"""Teachers: one small interface, several backends (embedded llama.cpp, OpenAI-compatible, vLLM)."""

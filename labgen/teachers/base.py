@@ -1,0 +1,156 @@
+"""The teacher interface and its record types.
+
+Callers build ChatRequests and either `await teacher.complete(request)` from many tasks (the teacher
+bounds how many are in flight) or iterate `teacher.stream(requests)`, which yields Completions as they
+finish, not in submission order. A request that fails after retries comes back as a Completion with
+`error` set; only a teacher that cannot work at all raises TeacherError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+Message = dict[str, str]  # {"role": "system"|"user"|"assistant", "content": "..."}
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    temperature: float = 0.7
+    top_p: float = 1.0
+    max_tokens: int = 512
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    n: int = 1
+    logprobs: bool = False
+    top_logprobs: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens,
+                "stop": list(self.stop), "seed": self.seed, "n": self.n, "logprobs": self.logprobs,
+                "top_logprobs": self.top_logprobs}
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    messages: tuple[Message, ...]
+    params: SamplingParams = SamplingParams()
+    stage: str = "default"  # call site, for accounting
+    tag: Any = None  # caller's handle to match the completion back; never sent to the model
+
+
+@dataclass(frozen=True)
+class TokenLogprob:
+    token: str
+    logprob: float
+    top: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Choice:
+    text: str
+    finish_reason: str | None  # "stop", "length", ...
+    logprobs: tuple[TokenLogprob, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Completion:
+    request: ChatRequest
+    choices: tuple[Choice, ...] = ()
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    retries: int = 0
+    error: str | None = None  # set when the request failed after retries; choices is then empty
+    model: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and bool(self.choices)
+
+    @property
+    def text(self) -> str:
+        """The first choice's text ('' when the request failed)."""
+        return self.choices[0].text if self.choices else ""
+
+    @property
+    def finish_reason(self) -> str | None:
+        return self.choices[0].finish_reason if self.choices else None
+
+
+@dataclass
+class StageCounters:
+    requests: int = 0
+    retries: int = 0
+    failures: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"requests": self.requests, "retries": self.retries, "failures": self.failures,
+                "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                "latency_s": round(self.latency_s, 3),
+                "mean_latency_s": round(self.latency_s / self.requests, 4) if self.requests else 0.0}
+
+
+@dataclass
+class Accounting:
+    """Requests, retries, failures, tokens and latency per stage (call site) and in total."""
+
+    stages: dict[str, StageCounters] = field(default_factory=dict)
+
+    def record(self, completion: Completion) -> None:
+        counters = self.stages.setdefault(completion.request.stage, StageCounters())
+        counters.requests += 1
+        counters.retries += completion.retries
+        counters.failures += 0 if completion.error is None else 1
+        counters.prompt_tokens += completion.prompt_tokens
+        counters.completion_tokens += completion.completion_tokens
+        counters.latency_s += completion.latency_s
+
+    def total(self) -> StageCounters:
+        total = StageCounters()
+        for c in self.stages.values():
+            total.requests += c.requests
+            total.retries += c.retries
+            total.failures += c.failures
+            total.prompt_tokens += c.prompt_tokens
+            total.completion_tokens += c.completion_tokens
+            total.latency_s += c.latency_s
+        return total
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"total": self.total().as_dict(),
+                "stages": {name: c.as_dict() for name, c in sorted(self.stages.items())}}
+
+
+@runtime_checkable
+class Teacher(Protocol):
+    """What every backend provides. Constructors never touch the network or load weights."""
+
+    backend: str  # "local", "openai", "vllm"
+    max_in_flight: int
+    accounting: Accounting
+
+    @property
+    def model(self) -> str: ...
+
+    def identity(self) -> dict[str, Any]:
+        """What identifies this teacher's outputs (backend, model, model file hash): part of cache keys."""
+        ...
+
+    async def complete(self, request: ChatRequest) -> Completion: ...
+
+    def astream(self, requests: Iterable[ChatRequest]) -> AsyncIterator[Completion]: ...
+
+    def stream(self, requests: Iterable[ChatRequest]) -> Iterator[Completion]: ...
+
+    def count_tokens(self, messages: Iterable[Message]) -> int:
+        """An estimate of the prompt's tokens (exact where the backend has its tokenizer locally)."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+    def close(self) -> None: ...
