@@ -1,0 +1,132 @@
+"""Prompt templates are data: YAML files in prompts/, rendered by one sandboxed Jinja environment.
+
+A template file:
+
+    id: freeform_instructions          # must equal the file name without .yaml
+    description: one line on what the stage asks
+    variables: [task_description, seed_examples, count]
+    messages:
+      - role: system
+        content: |
+          ...Jinja...
+      - role: user
+        content: |
+          ...Jinja...
+
+Undefined variables are errors (StrictUndefined). The file's sha256 travels with every sample.
+Leaf-constant text (instructions, the leaf's seed examples) comes first and per-request text last, so
+an inference server's prefix cache hits across a leaf's requests.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import StrictUndefined, TemplateError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from labgen.errors import ConfigError
+from labgen.hashing import sha256_bytes
+from labgen.resources import prompts_dir
+
+ROLES = ("system", "user", "assistant")
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> SandboxedEnvironment:
+    return SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=False,
+                                autoescape=False, trim_blocks=True, lstrip_blocks=True)
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    sha256: str
+    path: str
+    description: str
+    variables: frozenset[str]
+    messages: tuple[tuple[str, str], ...]  # (role, Jinja source)
+
+    def used_variables(self) -> frozenset[str]:
+        """Variables the Jinja sources actually reference."""
+        env = environment()
+        found: set[str] = set()
+        for _, source in self.messages:
+            found |= meta.find_undeclared_variables(env.parse(source))
+        return frozenset(found)
+
+    def render(self, **variables: Any) -> tuple[dict[str, str], ...]:
+        """Render to chat messages. Missing or unexpected variables are errors."""
+        given = set(variables)
+        if given != set(self.variables):
+            missing = sorted(set(self.variables) - given)
+            extra = sorted(given - set(self.variables))
+            raise ConfigError(f"template {self.id!r} rendered with wrong variables "
+                              f"(missing {missing}, unexpected {extra})", path=self.path)
+        env = environment()
+        out = []
+        for role, source in self.messages:
+            try:
+                text = env.from_string(source).render(**variables)
+            except TemplateError as exc:
+                raise ConfigError(f"template {self.id!r} failed to render: {exc}", path=self.path) from None
+            out.append({"role": role, "content": text.strip("\n")})
+        return tuple(out)
+
+    def ref(self) -> dict[str, str]:
+        """What a sample's provenance records of this template."""
+        return {"id": self.id, "sha256": self.sha256}
+
+
+def load_template_file(path: Path) -> Template:
+    raw = path.read_bytes()
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"prompt template is not valid YAML: {exc}", path=path) from None
+    if not isinstance(data, dict):
+        raise ConfigError("prompt template must be a mapping with id, variables and messages", path=path)
+    template_id = data.get("id")
+    if template_id != path.stem:
+        raise ConfigError(f"template id {template_id!r} must equal the file name {path.stem!r}", path=path)
+    messages = data.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise ConfigError("prompt template needs a non-empty `messages` list", path=path)
+    parsed = []
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in ROLES \
+                or not isinstance(message.get("content"), str):
+            raise ConfigError(f"messages[{index}] needs a role in {ROLES} and a string content", path=path)
+        parsed.append((message["role"], message["content"]))
+    variables = data.get("variables") or []
+    if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
+        raise ConfigError("`variables` must be a list of names", path=path)
+    template = Template(id=template_id, sha256=sha256_bytes(raw), path=str(path),
+                        description=str(data.get("description") or ""),
+                        variables=frozenset(variables), messages=tuple(parsed))
+    used = template.used_variables()
+    if used != template.variables:
+        raise ConfigError(f"template {template_id!r} declares variables {sorted(template.variables)} "
+                          f"but uses {sorted(used)}", path=path, hint="make `variables` match the Jinja source")
+    return template
+
+
+@functools.lru_cache(maxsize=None)
+def _load_cached(directory: str, template_id: str) -> Template:
+    path = Path(directory) / f"{template_id}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"no prompt template named {template_id!r}", path=path)
+    return load_template_file(path)
+
+
+def get_template(template_id: str, directory: Path | None = None) -> Template:
+    """A shipped template by id (or one from a user-supplied folder)."""
+    return _load_cached(str(directory or prompts_dir()), template_id)
+
+
+def all_template_ids(directory: Path | None = None) -> list[str]:
+    return sorted(p.stem for p in (directory or prompts_dir()).glob("*.yaml"))
