@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 
@@ -28,3 +29,12 @@ def content_hash(value: Any) -> str:
 def short_id(value: Any, length: int = 16) -> str:
     """A short, stable id derived from a value's content hash."""
     return content_hash(value)[:length]
+
+
+def sha256_file(path: str | Path, *, block: int = 1 << 20) -> str:
+    """sha256 of a file's bytes, read in blocks (files may be larger than memory)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
