@@ -7,6 +7,7 @@ and `labgen validate` start fast and never import llama_cpp, vllm or langchain.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from typing import Any
 
