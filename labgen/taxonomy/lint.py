@@ -1,0 +1,155 @@
+"""Checks a JSON Schema cannot express: mixed grounding, repeated questions, seed length, file names.
+
+Each check reads the parsed file and returns problems; nothing here changes the data.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from labgen.taxonomy.leaf import BRANCHES, ERROR, KNOWLEDGE, WARNING, Problem
+from labgen.taxonomy.loader import LoadedQna
+from labgen.taxonomy.schema import render_path
+from labgen.tokens import estimate_tokens
+
+LEAF_FILE = "qna.yaml"
+DEFAULT_MAX_SEED_TOKENS = 1024
+_SPACES = re.compile(r"\s+")
+
+
+def is_leaf_file_name(name: str) -> bool:
+    """qna.yaml, or a misspelling of it that should be renamed (qna.yml, QNA.yaml, Qna.YML...)."""
+    return name.lower() in ("qna.yaml", "qna.yml")
+
+
+def file_name_problems(file: Path) -> list[Problem]:
+    if file.name == LEAF_FILE:
+        return []
+    return [Problem(ERROR, f"the file is named '{file.name}'; rename it to '{LEAF_FILE}' "
+                           "(labgen and InstructLab read only that name)", 1, 1)]
+
+
+def placement_problems(branch: str | None) -> list[Problem]:
+    if branch is not None:
+        return []
+    return [Problem(ERROR, "this leaf is outside the taxonomy's top folders; move it under one of "
+                           f"{', '.join(b + '/' for b in BRANCHES)}", 1, 1)]
+
+
+def attribution_problems(leaf_dir: Path) -> list[Problem]:
+    attribution = leaf_dir / "attribution.txt"
+    try:
+        empty = not attribution.read_bytes().strip()
+    except OSError:
+        return [Problem(WARNING, "no attribution.txt beside qna.yaml; add one naming the source's title, "
+                                 "link, revision, license and creator")]
+    if empty:
+        return [Problem(WARNING, "attribution.txt is empty; name the source's title, link, revision, "
+                                 "license and creator")]
+    return []
+
+
+def _normalised(text: str) -> str:
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
+def _seed_list(data: dict[str, Any]) -> list[Any]:
+    seeds = data.get("seed_examples")
+    return seeds if isinstance(seeds, list) else []
+
+
+def grounding_problems(loaded: LoadedQna) -> list[Problem]:
+    """A skill's examples are all grounded (with context) or all freeform, never a mix."""
+    seeds = [s for s in _seed_list(loaded.data) if isinstance(s, dict)]
+    grounded = [bool(isinstance(s.get("context"), str) and s["context"].strip()) for s in seeds]
+    if not seeds or all(grounded) or not any(grounded):
+        return []
+    majority = sum(grounded) * 2 >= len(grounded)
+    odd = next(i for i, g in enumerate(grounded) if g != majority)
+    line, col = loaded.position(("seed_examples", odd))
+    return [Problem(ERROR, f"seed examples mix grounded and freeform: {sum(grounded)} of {len(seeds)} have a "
+                           f"context, seed_examples[{odd}] {'does not' if majority else 'does'}; give every "
+                           "example a context (grounded skill) or none (freeform skill)", line, col)]
+
+
+def _questions(data: dict[str, Any], knowledge: bool) -> list[tuple[tuple[Any, ...], str]]:
+    found: list[tuple[tuple[Any, ...], str]] = []
+    for index, seed in enumerate(_seed_list(data)):
+        if not isinstance(seed, dict):
+            continue
+        if knowledge:
+            pairs = seed.get("questions_and_answers")
+            for qa_index, pair in enumerate(pairs if isinstance(pairs, list) else []):
+                if isinstance(pair, dict) and isinstance(pair.get("question"), str):
+                    found.append((("seed_examples", index, "questions_and_answers", qa_index, "question"),
+                                  pair["question"]))
+        elif isinstance(seed.get("question"), str):
+            found.append((("seed_examples", index, "question"), seed["question"]))
+    return found
+
+
+def duplicate_question_problems(loaded: LoadedQna, knowledge: bool) -> list[Problem]:
+    """The same question twice in a leaf (ignoring case and spacing) teaches nothing new."""
+    problems: list[Problem] = []
+    first_seen: dict[str, tuple[Any, ...]] = {}
+    for path, question in _questions(loaded.data, knowledge):
+        key = _normalised(question)
+        if not key:
+            continue
+        if key in first_seen:
+            line, col = loaded.position(path)
+            problems.append(Problem(ERROR, f"{render_path(path)} repeats the question of "
+                                           f"{render_path(first_seen[key])}; write a different question",
+                                    line, col))
+        else:
+            first_seen[key] = path
+    return problems
+
+
+def _seed_text(seed: dict[str, Any]) -> str:
+    parts = [seed.get("context"), seed.get("question"), seed.get("answer")]
+    pairs = seed.get("questions_and_answers")
+    for pair in pairs if isinstance(pairs, list) else []:
+        if isinstance(pair, dict):
+            parts += [pair.get("question"), pair.get("answer")]
+    return "\n".join(p for p in parts if isinstance(p, str))
+
+
+def seed_length_problems(loaded: LoadedQna, max_tokens: int) -> list[Problem]:
+    """A seed example too long for the teacher's prompt budget cannot be used to generate."""
+    problems: list[Problem] = []
+    for index, seed in enumerate(_seed_list(loaded.data)):
+        if not isinstance(seed, dict):
+            continue
+        tokens = estimate_tokens(_seed_text(seed))
+        if tokens > max_tokens:
+            line, col = loaded.position(("seed_examples", index))
+            problems.append(Problem(ERROR, f"seed_examples[{index}] is about {tokens} tokens, over the "
+                                           f"{max_tokens}-token budget per seed example; shorten it (or raise "
+                                           "--max-seed-tokens)", line, col))
+    return problems
+
+
+def few_seeds_problems(loaded: LoadedQna, version: int | None) -> list[Problem]:
+    """Version 1 allowed fewer than five examples; generation wants five, so say so."""
+    seeds = _seed_list(loaded.data)
+    if version == 1 and 0 < len(seeds) < 5:
+        line, col = loaded.position(("seed_examples",))
+        return [Problem(WARNING, f"only {len(seeds)} seed examples; newer versions need at least 5 "
+                                 "(add more and move to version 3)", line, col)]
+    return []
+
+
+def lint_problems(loaded: LoadedQna, branch: str | None, version: int | None, *,
+                  max_seed_tokens: int = DEFAULT_MAX_SEED_TOKENS) -> list[Problem]:
+    """Every content lint of one parsed qna.yaml (file name, placement and attribution are separate)."""
+    knowledge = (branch == KNOWLEDGE) if branch else "document" in loaded.data
+    problems: list[Problem] = []
+    if not knowledge:
+        problems += grounding_problems(loaded)
+    problems += duplicate_question_problems(loaded, knowledge)
+    problems += seed_length_problems(loaded, max_seed_tokens)
+    problems += few_seeds_problems(loaded, version)
+    return problems
