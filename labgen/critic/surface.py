@@ -1,0 +1,94 @@
+"""Checks on the surface of a sample: empty, truncated, refusal, echo, seed copy, blocklist, personal data.
+
+Each returns a Verdict, or None when it does not apply (no finish reason known, no seeds given).
+"""
+
+from __future__ import annotations
+
+import re
+
+from labgen.critic.confidence import confidence_from_score
+from labgen.critic.pii import find_pii
+from labgen.critic.refusal import find_refusal
+from labgen.critic.similarity import containment, jaccard, normalized_words
+from labgen.records import Verdict
+
+_MIN_ECHO_WORDS = 6  # shorter answers occur in any prompt by chance ("Paris")
+
+
+def check_empty(question: str, answer: str) -> Verdict:
+    if not re.search(r"\w", answer or ""):
+        return Verdict("empty", False, 0.0, "the answer is empty", confidence=1.0)
+    if not re.search(r"\w", question or ""):
+        return Verdict("empty", False, 0.0, "the question is empty", confidence=1.0)
+    return Verdict("empty", True, 1.0, "question and answer present", confidence=1.0)
+
+
+def check_truncated(finish_reason: str | None) -> Verdict | None:
+    if finish_reason is None:
+        return None
+    if finish_reason == "length":
+        return Verdict("truncated", False, 0.0, "the answer was cut off at the token limit (finish reason "
+                       "'length')", confidence=1.0)
+    return Verdict("truncated", True, 1.0, f"finished ({finish_reason})", confidence=1.0)
+
+
+def check_refusal(answer: str) -> Verdict:
+    phrase = find_refusal(answer)
+    if phrase:
+        return Verdict("refusal", False, 0.0, f"refusal or non-answer boilerplate: {phrase!r}", confidence=0.9)
+    return Verdict("refusal", True, 1.0, "no refusal boilerplate", confidence=0.9)
+
+
+def check_echo(question: str, answer: str, prompt_text: str | None, context: str | None,
+               threshold: float) -> Verdict:
+    """The answer repeats the question, or copies the prompt's own text (not its context)."""
+    similarity = 1.0 if normalized_words(answer) == normalized_words(question) else jaccard(answer, question)
+    source = "question"
+    if prompt_text and len(normalized_words(answer)) >= _MIN_ECHO_WORDS:
+        instructions = prompt_text.replace(context, " ") if context else prompt_text
+        copied = containment(answer, instructions)
+        if copied > similarity:
+            similarity, source = copied, "prompt"
+    passed = similarity < threshold
+    reason = (f"answer is {similarity:.0%} similar to the {source}" if not passed
+              else f"answer differs from the question and prompt (max similarity {similarity:.0%})")
+    return Verdict("echo", passed, 1.0 - similarity, reason, confidence=confidence_from_score(similarity, threshold))
+
+
+def check_seed_copy(question: str, answer: str, seed_texts: tuple[str, ...], threshold: float) -> Verdict | None:
+    """The sample copies one of the leaf's seed examples (whole examples or their question/answer)."""
+    if not seed_texts:
+        return None
+    pair = f"{question}\n{answer}"
+    best, best_index = 0.0, -1
+    for index, seed in enumerate(seed_texts):
+        similarity = max(jaccard(pair, seed), jaccard(question, seed) if len(normalized_words(question)) > 3
+                         else 0.0, jaccard(answer, seed))
+        if similarity > best:
+            best, best_index = similarity, index
+    passed = best < threshold
+    reason = (f"copies seed example {best_index} ({best:.0%} similar)" if not passed
+              else f"differs from the seed examples (max similarity {best:.0%})")
+    return Verdict("seed_copy", passed, 1.0 - best, reason, confidence=confidence_from_score(best, threshold))
+
+
+def check_blocklist(question: str, answer: str, blocklist: tuple[str, ...]) -> Verdict | None:
+    terms = [term.strip() for term in blocklist if term and term.strip()]
+    if not terms:
+        return None
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(term) for term in terms) + r")(?!\w)",
+                         re.IGNORECASE)
+    hits = sorted({m.group(0).lower() for m in pattern.finditer(f"{question}\n{answer}")})
+    if hits:
+        return Verdict("blocklist", False, 0.0, "blocked terms: " + ", ".join(hits[:5]), confidence=1.0)
+    return Verdict("blocklist", True, 1.0, "no blocked terms", confidence=1.0)
+
+
+def check_pii(question: str, answer: str) -> Verdict:
+    findings = find_pii(f"{question}\n{answer}")
+    if findings:
+        kinds = sorted({f.kind for f in findings})
+        return Verdict("pii", False, 0.0, f"personal data ({', '.join(kinds)}): "
+                       + ", ".join(f.text for f in findings[:3]), confidence=0.95)
+    return Verdict("pii", True, 1.0, "no obvious personal data", confidence=0.95)
