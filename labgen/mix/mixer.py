@@ -1,0 +1,251 @@
+"""`mix`: write one training file per phase of a recipe, streaming, plus `mix_manifest.json`.
+
+Each phase file is written in one pass: its sources in recipe order, leaves in path order, rows in
+file order (only the selected ones are parsed), with the replay rows read back from earlier phase
+files and spread evenly through it. Memory does not grow with the input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from labgen import __version__
+from labgen.errors import OutputError
+from labgen.hashing import sha256_file
+from labgen.jsonl import write_json_atomic, write_jsonl_atomic
+from labgen.mix.allocation import RowSelector, seeded_rng
+from labgen.mix.inventory import answer_style_of, complete_lines, scan_run
+from labgen.mix.plan import EXTERNAL_KIND, LeafTake, PhasePlan, ReplayTake, plan_recipe, plan_replay, unmatched_rows
+from labgen.mix.recipe import Recipe
+from labgen.mix.training_rows import TOO_LONG, Dropped, replayed_row, training_row
+
+MANIFEST_FILE = "mix_manifest.json"
+_REPLAYED_TAIL = b'"replayed":true}}\n'  # how labgen.jsonl writes a replayed row's metadata
+
+
+@dataclass
+class PhaseTally:
+    """Counts gathered while one phase file is written."""
+
+    rows: int = 0
+    replayed: int = 0
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    leaves: dict[str, dict[str, int]] = field(default_factory=dict)
+    replayed_from: dict[str, int] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    def drop(self, reason: str, source: dict[str, Any] | None = None) -> None:
+        self.dropped[reason] = self.dropped.get(reason, 0) + 1
+        if source is not None:
+            source["dropped"][reason] = source["dropped"].get(reason, 0) + 1
+
+    def count_leaf(self, leaf: str | None, key: str) -> None:
+        if leaf is not None:
+            entry = self.leaves.setdefault(leaf, {"rows": 0, "replayed": 0})
+            entry[key] += 1
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    name: str
+    file: Path
+    rows: int
+    replayed: int
+    dropped: dict[str, int]
+
+
+@dataclass(frozen=True)
+class MixResult:
+    out_dir: Path
+    manifest: Path
+    phases: tuple[PhaseResult, ...]
+
+    @property
+    def dropped_too_long(self) -> int:
+        return sum(phase.dropped.get(TOO_LONG, 0) for phase in self.phases)
+
+
+def mix(run_dir: str | Path, recipe: Recipe, out_dir: str | Path, *, seed: int | None = None,
+        max_seq_len: int | None = None, on_phase: Callable[[PhaseResult], None] | None = None) -> MixResult:
+    """Build the phase files of `recipe` from the samples of a `labgen generate` run in `run_dir`."""
+    run_dir, out_dir = Path(run_dir), Path(out_dir)
+    recipe = recipe.with_seed(seed)
+    leaves = scan_run(run_dir)
+    plans = plan_recipe(recipe, leaves)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    own_rows: dict[str, tuple[Path, int]] = {}
+    phase_entries: list[dict[str, Any]] = []
+    results: list[PhaseResult] = []
+    for plan in plans:
+        path = out_dir / plan.file_name
+        replay_takes = plan_replay(plan.phase.replay, own_rows) if plan.phase.replay else []
+        tally = PhaseTally(sources={
+            sp.source.name: {"available": sp.available, "target": sp.target, "planned": sp.planned,
+                             "written": 0, "dropped": {}} for sp in plan.sources})
+        rows = _tallied(_interleave(_new_rows(recipe, plan, tally, max_seq_len),
+                                    _replay_rows(recipe, plan, replay_takes, tally, max_seq_len),
+                                    plan.planned_new, sum(t.wanted for t in replay_takes)), tally)
+        write_jsonl_atomic(path, rows)
+        own_rows[plan.phase.name] = (path, tally.rows - tally.replayed)
+        result = PhaseResult(plan.phase.name, path, tally.rows, tally.replayed, dict(sorted(tally.dropped.items())))
+        results.append(result)
+        phase_entries.append(_phase_entry(plan, path, tally, replay_takes))
+        if on_phase is not None:
+            on_phase(result)
+    manifest = out_dir / MANIFEST_FILE
+    write_json_atomic(manifest, _manifest(run_dir, recipe, leaves, phase_entries, max_seq_len,
+                                          unmatched_rows(recipe, leaves)))
+    return MixResult(out_dir, manifest, tuple(results))
+
+
+def _tallied(rows: Iterable[dict[str, Any]], tally: PhaseTally) -> Iterator[dict[str, Any]]:
+    for row in rows:
+        meta = row["metadata"]
+        tally.rows += 1
+        if meta["replayed"]:
+            tally.replayed += 1
+            tally.count_leaf(meta["leaf"], "replayed")
+        else:
+            tally.sources[meta["source"]]["written"] += 1
+            tally.count_leaf(meta["leaf"], "rows")
+        yield row
+
+
+def _interleave(new_rows: Iterable[dict[str, Any]], replay_rows: Iterable[dict[str, Any]],
+                planned_new: int, planned_replay: int) -> Iterator[dict[str, Any]]:
+    """Spread the replay rows evenly among the new ones (by the planned counts), then drain both."""
+    new_iter, replay_iter = iter(new_rows), iter(replay_rows)
+    total = planned_new + planned_replay
+    for step in range(total):
+        replay_turn = (step + 1) * planned_replay // total > step * planned_replay // total
+        first, second = (replay_iter, new_iter) if replay_turn else (new_iter, replay_iter)
+        row = next(first, None)
+        if row is None:
+            row = next(second, None)
+            if row is None:
+                return
+        yield row
+    yield from new_iter
+    yield from replay_iter
+
+
+def _new_rows(recipe: Recipe, plan: PhasePlan, tally: PhaseTally,
+              max_seq_len: int | None) -> Iterator[dict[str, Any]]:
+    system_prompt = recipe.system_prompt_of(plan.phase)
+    for source_plan in plan.sources:
+        name = source_plan.source.name
+        counts = tally.sources[name]
+        for take in source_plan.takes:
+            if take.wanted == 0:
+                continue
+            rng = seeded_rng(recipe.seed, plan.phase.name, name, take.leaf or take.file.name)
+            for number, sample, copies in _selected(take, rng):
+                converted = _convert(sample, take, number, name, plan.phase.name, system_prompt, max_seq_len)
+                for _ in range(copies):
+                    if isinstance(converted, Dropped):
+                        tally.drop(converted.reason, counts)
+                    else:
+                        yield converted
+
+
+def _selected(take: LeafTake, rng: Any) -> Iterator[tuple[int, dict[str, Any], int]]:
+    """(line number, parsed row, copies) for each selected row of a leaf, reading it once."""
+    selector = RowSelector(take.available, take.wanted, rng)
+    for number, line in complete_lines(take.file):
+        if take.styles is not None and answer_style_of(line) not in take.styles:
+            continue
+        copies = selector.copies()
+        if copies:
+            yield number, _parse(line, take.file, number), copies
+        if selector.done:
+            return
+
+
+def _parse(line: bytes, file: Path, number: int) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise OutputError(f"line is not valid JSON ({exc})", path=file, line=number,
+                          hint="each line must be one JSON object; regenerate or remove the line") from None
+    if not isinstance(row, dict):
+        raise OutputError("line is not a JSON object", path=file, line=number,
+                          hint="each line must be one JSON object") from None
+    return row
+
+
+def _convert(sample: dict[str, Any], take: LeafTake, number: int, source: str, phase: str,
+             system_prompt: str, max_seq_len: int | None) -> dict[str, Any] | Dropped:
+    if take.kind == EXTERNAL_KIND:
+        sample_id = sample.get("id") if isinstance(sample.get("id"), str) else f"{take.file.name}:{number}"
+        return training_row(sample, system_prompt=system_prompt, source=source, phase=phase,
+                            max_seq_len=max_seq_len, leaf=None, kind=EXTERNAL_KIND, sample_id=sample_id)
+    return training_row(sample, system_prompt=system_prompt, source=source, phase=phase,
+                        max_seq_len=max_seq_len, leaf=sample.get("leaf") or take.leaf,
+                        kind=sample.get("kind") or take.kind)
+
+
+def _replay_rows(recipe: Recipe, plan: PhasePlan, takes: list[ReplayTake], tally: PhaseTally,
+                 max_seq_len: int | None) -> Iterator[dict[str, Any]]:
+    system_prompt = recipe.system_prompt_of(plan.phase)
+    for take in takes:
+        if take.wanted == 0:
+            continue
+        tally.replayed_from.setdefault(take.phase, 0)
+        selector = RowSelector(take.own_rows, take.wanted, seeded_rng(recipe.seed, plan.phase.name,
+                                                                      "replay", take.phase))
+        for number, line in complete_lines(take.file):
+            if line.endswith(_REPLAYED_TAIL):
+                continue
+            copies = selector.copies()
+            if copies:
+                converted = replayed_row(_parse(line, take.file, number), system_prompt=system_prompt,
+                                         phase=plan.phase.name, max_seq_len=max_seq_len)
+                for _ in range(copies):
+                    if isinstance(converted, Dropped):
+                        tally.drop(converted.reason)
+                    else:
+                        tally.replayed_from[take.phase] += 1
+                        yield converted
+            if selector.done:
+                break
+
+
+def _phase_entry(plan: PhasePlan, path: Path, tally: PhaseTally, replay: list[ReplayTake]) -> dict[str, Any]:
+    return {
+        "index": plan.index,
+        "name": plan.phase.name,
+        "file": path.name,
+        "sha256": sha256_file(path),
+        "rows": tally.rows,
+        "new_rows": tally.rows - tally.replayed,
+        "replayed": tally.replayed,
+        "replay": [{"from": t.phase, "available": t.own_rows, "planned": t.wanted,
+                    "written": tally.replayed_from.get(t.phase, 0)} for t in replay],
+        "sources": tally.sources,
+        "leaves": dict(sorted(tally.leaves.items())),
+        "dropped": dict(sorted(tally.dropped.items())),
+    }
+
+
+def _manifest(run_dir: Path, recipe: Recipe, leaves: list[Any], phases: list[dict[str, Any]],
+              max_seq_len: int | None, unmatched: int) -> dict[str, Any]:
+    run_json = run_dir / "run.json"
+    return {
+        "labgen_version": __version__,
+        "seed": recipe.seed,
+        "recipe": {"name": recipe.name, "origin": recipe.origin, "as_used": recipe.as_dict()},
+        "input": {
+            "run_dir": str(run_dir),
+            "run_json_sha256": sha256_file(run_json) if run_json.is_file() else None,
+            "leaves": {leaf.path: {"kind": leaf.kind, "rows": leaf.rows} for leaf in leaves},
+            "rows": sum(leaf.rows for leaf in leaves),
+            "unmatched_rows": unmatched,
+        },
+        "max_seq_len": max_seq_len,
+        "dropped_too_long": sum(phase["dropped"].get(TOO_LONG, 0) for phase in phases),
+        "phases": phases,
+    }
