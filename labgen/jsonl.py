@@ -159,6 +159,12 @@ def read_jsonl(path: str | Path, *, skip_torn_tail: bool = True) -> Iterator[dic
     A malformed line raises OutputError naming the file and line, except an incomplete final line
     (a killed writer's), which is skipped when skip_torn_tail is set.
     """
+    for _, row in read_jsonl_numbered(path, skip_torn_tail=skip_torn_tail):
+        yield row
+
+
+def read_jsonl_numbered(path: str | Path, *, skip_torn_tail: bool = True) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Like read_jsonl, with each row's 1-based line number (for errors about a row's content)."""
     path = Path(path)
     try:
         handle = open(path, "rb")
@@ -182,4 +188,4 @@ def read_jsonl(path: str | Path, *, skip_torn_tail: bool = True) -> Iterator[dic
             if not isinstance(row, dict):
                 raise OutputError("line is not a JSON object", path=path, line=lineno,
                                   hint="each line must be one JSON object") from None
-            yield row
+            yield lineno, row

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labgen.critic.confidence import confidence_from_score
+from labgen.critic.combine import combined_score, critic_record
 from labgen.critic.config import DEFAULT_CONFIG, CriticConfig
 from labgen.critic.grounding import lexical_support
 from labgen.critic.language import detect_language
 from labgen.critic.surface import (check_blocklist, check_echo, check_empty, check_pii, check_refusal,
                                    check_seed_copy, check_truncated)
 from labgen.records import Verdict
+
+__all__ = ["DETERMINISTIC_CHECKS", "CheckInput", "combined_score", "critic_record", "run_checks"]
 
 DETERMINISTIC_CHECKS = ("empty", "truncated", "refusal", "echo", "seed_copy", "language", "lexical_support",
                         "pii", "blocklist")

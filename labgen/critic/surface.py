@@ -10,7 +10,7 @@ import re
 from labgen.critic.confidence import confidence_from_score
 from labgen.critic.pii import find_pii
 from labgen.critic.refusal import find_refusal
-from labgen.critic.similarity import containment, jaccard, normalized_words
+from labgen.critic.similarity import jaccard, normalized_words, shingles
 from labgen.records import Verdict
 
 _MIN_ECHO_WORDS = 6  # shorter answers occur in any prompt by chance ("Paris")
@@ -46,8 +46,10 @@ def check_echo(question: str, answer: str, prompt_text: str | None, context: str
     similarity = 1.0 if normalized_words(answer) == normalized_words(question) else jaccard(answer, question)
     source = "question"
     if prompt_text and len(normalized_words(answer)) >= _MIN_ECHO_WORDS:
-        instructions = prompt_text.replace(context, " ") if context else prompt_text
-        copied = containment(answer, instructions)
+        answer_shingles = shingles(answer)
+        # Words the answer shares with its context are grounding, not echo, however the prompt laid it out.
+        borrowed = (answer_shingles & shingles(prompt_text)) - (shingles(context) if context else set())
+        copied = len(borrowed) / len(answer_shingles) if answer_shingles else 0.0
         if copied > similarity:
             similarity, source = copied, "prompt"
     passed = similarity < threshold
