@@ -64,6 +64,8 @@ class Completion:
     retries: int = 0
     error: str | None = None  # set when the request failed after retries; choices is then empty
     model: str = ""
+    error_kind: str | None = None  # "timeout", "connection", "rate_limited", "server_error", "malformed",
+    # "context_length", "http_error" (see labgen.teachers.retry.Failure); None when ok
 
     @property
     def ok(self) -> bool:

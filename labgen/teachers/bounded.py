@@ -1,0 +1,161 @@
+"""The machinery every backend shares: bounded concurrency, accounting, and streaming.
+
+A backend subclasses BoundedTeacher and implements `_complete_once(request) -> Completion`; the base
+bounds how many run at once (an asyncio.Semaphore of max_in_flight), times them, records each
+completion exactly once in `accounting`, and builds `stream`/`astream` on top of `complete`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import replace
+from typing import Any
+
+from labgen.errors import ConfigError
+from labgen.teachers.base import Accounting, ChatRequest, Completion, Message
+from labgen.tokens import estimate_message_tokens
+
+
+class BoundedTeacher:
+    """Base class of the backends: subclasses set `backend` and implement `_complete_once`."""
+
+    backend = "abstract"
+
+    def __init__(self, *, max_in_flight: int) -> None:
+        if max_in_flight < 1:
+            raise ConfigError(f"max_in_flight must be at least 1, got {max_in_flight}",
+                              hint="set --max-in-flight to a positive integer")
+        self.max_in_flight = max_in_flight
+        self.accounting = Accounting()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._semaphore: asyncio.Semaphore | None = None
+        self._stream_loop: asyncio.AbstractEventLoop | None = None
+
+    # ----- what backends provide -------------------------------------------------------------
+    @property
+    def model(self) -> str:
+        raise NotImplementedError
+
+    def identity(self) -> dict[str, Any]:
+        return {"backend": self.backend, "model": self.model}
+
+    async def _complete_once(self, request: ChatRequest) -> Completion:
+        """Answer one request (retries included); per-request failures come back as `error`."""
+        raise NotImplementedError
+
+    def count_tokens(self, messages: Iterable[Message]) -> int:
+        return estimate_message_tokens(messages)
+
+    def _on_loop_change(self) -> None:
+        """Drop per-loop resources (HTTP clients, locks) when called from a new event loop."""
+
+    async def _aclose_resources(self) -> None:
+        """Release what the backend holds (clients, executors, models)."""
+
+    # ----- the shared entry points -------------------------------------------------------------
+    async def complete(self, request: ChatRequest) -> Completion:
+        """Answer one request, waiting for a free slot first; records the completion once."""
+        semaphore = self._semaphore_for_running_loop()
+        async with semaphore:
+            started = time.perf_counter()
+            completion = await self._complete_once(request)
+            elapsed = time.perf_counter() - started
+        if completion.latency_s == 0.0:
+            completion = replace(completion, latency_s=elapsed)
+        self.accounting.record(completion)
+        return completion
+
+    async def astream(self, requests: Iterable[ChatRequest]) -> AsyncIterator[Completion]:
+        """Yield completions as they finish. Keeps a bounded window of tasks, so a long iterable is fine."""
+        window = max(2 * self.max_in_flight, 8)
+        done: asyncio.Queue[asyncio.Task[Completion]] = asyncio.Queue()
+        pending: set[asyncio.Task[Completion]] = set()
+        source = iter(requests)
+        exhausted = False
+
+        def refill() -> None:
+            nonlocal exhausted
+            while not exhausted and len(pending) < window:
+                try:
+                    request = next(source)
+                except StopIteration:
+                    exhausted = True
+                    return
+                task = asyncio.ensure_future(self.complete(request))
+                pending.add(task)
+                task.add_done_callback(done.put_nowait)
+
+        try:
+            refill()
+            while pending:
+                task = await done.get()
+                pending.discard(task)
+                completion = task.result()  # a teacher-wide failure (TeacherError) propagates
+                refill()
+                yield completion
+        finally:
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+
+    def stream(self, requests: Iterable[ChatRequest]) -> Iterator[Completion]:
+        """The synchronous face of `astream`: for callers with no event loop of their own."""
+        loop = self._private_loop()
+        agen = self.astream(requests).__aiter__()
+        try:
+            while True:
+                try:
+                    completion = loop.run_until_complete(agen.__anext__())
+                except StopAsyncIteration:
+                    return
+                yield completion
+        finally:
+            loop.run_until_complete(agen.aclose())
+
+    def run(self, coroutine: Any) -> Any:
+        """Run a coroutine on the teacher's private loop (the one `stream` uses); for sync callers."""
+        return self._private_loop().run_until_complete(coroutine)
+
+    async def aclose(self) -> None:
+        await self._aclose_resources()
+
+    def close(self) -> None:
+        loop = self._stream_loop
+        if loop is not None and not loop.is_closed():
+            if self._loop is loop:
+                loop.run_until_complete(self._aclose_resources())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+        elif self._loop is None:
+            asyncio.run(self._aclose_resources())
+        self._stream_loop = None
+
+    def __enter__(self) -> BoundedTeacher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> BoundedTeacher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # ----- loop bookkeeping -----------------------------------------------------------------
+    def _private_loop(self) -> asyncio.AbstractEventLoop:
+        if self._stream_loop is None or self._stream_loop.is_closed():
+            self._stream_loop = asyncio.new_event_loop()
+        return self._stream_loop
+
+    def _semaphore_for_running_loop(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop or self._semaphore is None:
+            if self._loop is not None:
+                self._on_loop_change()
+            self._loop = loop
+            self._semaphore = asyncio.Semaphore(self.max_in_flight)
+        return self._semaphore

@@ -1,0 +1,206 @@
+"""The OpenAI-compatible backend's hot path: chat completions over one pooled httpx client.
+
+It speaks the wire format itself (labgen.teachers.openai_wire) because per-request CPU matters when
+hundreds of requests are in flight against `vllm serve`; see docs/teachers.md for the measurements
+against LangChain's ChatOpenAI, which stays available as `client: langchain`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING, Any
+
+from labgen.errors import ContextLengthError, TeacherError
+from labgen.teachers.base import ChatRequest, Completion
+from labgen.teachers.bounded import BoundedTeacher
+from labgen.teachers.openai_wire import (MalformedResponse, chat_payload, error_message,
+                                         parse_chat_response)
+from labgen.teachers.retry import (Failure, RetryPolicy, call_with_retries, context_length_limit,
+                                   parse_retry_after)
+from labgen.tokens import estimate_tokens
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_URL = "http://127.0.0.1:8000/v1"
+
+
+class OpenAITeacher(BoundedTeacher):
+    """Any server speaking OpenAI's /v1/chat/completions (vllm serve, llama-cpp-python's server, ...)."""
+
+    backend = "openai"
+    client_kind = "direct"
+
+    def __init__(self, *, base_url: str = DEFAULT_URL, model: str | None = None, api_key: str = "EMPTY",
+                 max_in_flight: int = 256, request_timeout: float = 300.0,
+                 retry: RetryPolicy = RetryPolicy()) -> None:
+        super().__init__(max_in_flight=max_in_flight)
+        self.base_url = base_url.rstrip("/")
+        self.request_timeout = request_timeout
+        self.retry = retry
+        self._model = model
+        self._api_key = api_key
+        self._client: httpx.AsyncClient | None = None
+        self._model_lock: asyncio.Lock | None = None
+
+    @property
+    def model(self) -> str:
+        return self._model or ""
+
+    def identity(self) -> dict[str, Any]:
+        return {"backend": self.backend, "model": self.model, "url": self.base_url}
+
+    # ----- per-loop resources -----------------------------------------------------------------
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = make_http_client(self.max_in_flight, self.request_timeout, self._api_key)
+        return self._client
+
+    def _on_loop_change(self) -> None:
+        self._client = None  # bound to the old loop's sockets; a new one is made on demand
+        self._model_lock = None
+
+    async def _aclose_resources(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    # ----- requests -------------------------------------------------------------------------
+    async def resolve_model(self) -> str:
+        """The model to ask for: the configured one, else the first that /models lists (asked once)."""
+        if self._model:
+            return self._model
+        if self._model_lock is None:
+            self._model_lock = asyncio.Lock()
+        async with self._model_lock:
+            if not self._model:
+                self._model = await discover_model(self._http(), self.base_url, self.retry,
+                                                   self.request_timeout)
+        return self._model
+
+    async def _complete_once(self, request: ChatRequest) -> Completion:
+        model = await self.resolve_model()
+        body = json.dumps(chat_payload(request, model), separators=(",", ":")).encode("utf-8")
+        client = self._http()
+        url = self.base_url + "/chat/completions"
+
+        async def attempt() -> tuple[Any, ...] | Failure:
+            return await self._post(client, url, body)
+
+        outcome, retries = await call_with_retries(attempt, self.retry)
+        if isinstance(outcome, Failure):
+            message = outcome.message
+            if outcome.kind == "context_length":
+                message = self._context_length_message(request, outcome.message)
+            return Completion(request=request, retries=retries, error=message, model=model,
+                              error_kind=outcome.kind,
+                              prompt_tokens=self.count_tokens(request.messages))
+        choices, prompt_tokens, completion_tokens, served_model = outcome
+        if prompt_tokens is None:
+            prompt_tokens = self.count_tokens(request.messages)
+        if completion_tokens is None:
+            completion_tokens = sum(estimate_tokens(c.text) for c in choices)
+        return Completion(request=request, choices=choices, prompt_tokens=prompt_tokens,
+                          completion_tokens=completion_tokens, retries=retries,
+                          model=served_model or model)
+
+    async def _post(self, client: httpx.AsyncClient, url: str, body: bytes) -> tuple[Any, ...] | Failure:
+        import httpx
+
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                response = await client.post(url, content=body)
+        except (TimeoutError, httpx.TimeoutException):
+            return Failure("timeout", f"no answer from {url} within {self.request_timeout:g} s", True)
+        except httpx.TransportError as exc:
+            return Failure("connection", describe_transport_error(exc, url), True)
+        if response.status_code == 200:
+            try:
+                return parse_chat_response(json.loads(response.content))
+            except ValueError as exc:  # JSONDecodeError and MalformedResponse alike
+                kind = "malformed JSON (truncated?)" if not isinstance(exc, MalformedResponse) else str(exc)
+                return Failure("malformed", f"unreadable answer from {url}: {kind}", True)
+        return classify_http_error(response, url)
+
+    def _context_length_message(self, request: ChatRequest, server_message: str) -> str:
+        limit, requested = context_length_limit(server_message) or (None, None)
+        estimate = self.count_tokens(request.messages)
+        error = ContextLengthError(
+            f"the prompt (about {estimate} tokens by labgen's estimate"
+            + (f", {requested} by the server's count" if requested is not None else "")
+            + f", plus max_tokens {request.params.max_tokens}) does not fit the teacher's context window"
+            + (f" of {limit} tokens" if limit is not None else "")
+            + f"; server said: {server_message}",
+            hint="shorten the prompt (smaller chunks, fewer seed examples) or lower max_tokens")
+        return error.render()
+
+
+def make_http_client(max_in_flight: int, request_timeout: float, api_key: str) -> httpx.AsyncClient:
+    """One pooled client whose connection limit sits above the in-flight bound (httpx's default is 100)."""
+    import httpx
+
+    pool = max_in_flight + 8
+    return httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
+        timeout=httpx.Timeout(request_timeout, connect=min(request_timeout, 30.0)),
+        headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
+    )
+
+
+def describe_transport_error(exc: Exception, url: str) -> str:
+    import httpx
+
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect to {url} ({exc or 'connection refused'}); is the server running?"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"{url} dropped the connection or sent an incomplete response ({exc})"
+    return f"{type(exc).__name__} talking to {url}: {exc}"
+
+
+def classify_http_error(response: httpx.Response, url: str) -> Failure:
+    """Turn a non-200 answer into a Failure: 429/5xx/408 retryable, context length and other 4xx not."""
+    status = response.status_code
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    message = error_message(body, response.text[:300])
+    text = f"HTTP {status} from {url}: {message}"
+    if status == 429:
+        return Failure("rate_limited", text, True, parse_retry_after(response.headers.get("retry-after")))
+    if status >= 500 or status == 408:
+        return Failure("server_error", text, True, parse_retry_after(response.headers.get("retry-after")))
+    if status in (400, 413, 422) and context_length_limit(message) is not None:
+        return Failure("context_length", message, False)
+    return Failure("http_error", text, False)
+
+
+async def discover_model(client: httpx.AsyncClient, base_url: str, policy: RetryPolicy,
+                         request_timeout: float) -> str:
+    """The first model id that GET {base_url}/models lists; TeacherError when there is none."""
+    import httpx
+
+    url = base_url + "/models"
+
+    async def attempt() -> str | Failure:
+        try:
+            async with asyncio.timeout(request_timeout):
+                response = await client.get(url)
+        except (TimeoutError, httpx.TimeoutException):
+            return Failure("timeout", f"no answer from {url} within {request_timeout:g} s", True)
+        except httpx.TransportError as exc:
+            return Failure("connection", describe_transport_error(exc, url), True)
+        if response.status_code != 200:
+            return classify_http_error(response, url)
+        try:
+            data = json.loads(response.content).get("data")
+            return str(data[0]["id"])
+        except (ValueError, AttributeError, LookupError, TypeError):
+            return Failure("malformed", f"{url} did not list any model", True)
+
+    outcome, _ = await call_with_retries(attempt, policy)
+    if isinstance(outcome, Failure):
+        raise TeacherError(f"cannot find the teacher model: {outcome.message}",
+                           hint="check --teacher-url (LABGEN_TEACHER_URL), or name the model with --teacher-model")
+    return outcome
