@@ -1,0 +1,27 @@
+"""The generate side of the critic contract: deterministic checks and the combined critic record.
+
+Kept in one module so the pipeline stages depend on the critic through two functions only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labgen.critic.config import CriticConfig
+from labgen.records import Verdict
+
+
+def deterministic_checks(*, question: str, answer: str, context: str | None, finish_reason: str | None,
+                         prompt_text: str, seed_texts: tuple[str, ...], config: CriticConfig) -> list[Verdict]:
+    """The critic's token-free checks on one pair (empty, truncated, refusal, echo, seed copy, support...)."""
+    from labgen.critic.checks import CheckInput, run_checks
+
+    return list(run_checks(CheckInput(question=question, answer=answer, context=context, finish_reason=finish_reason,
+                                      prompt_text=prompt_text, seed_texts=seed_texts), config))
+
+
+def critic_summary(verdicts: list[Verdict]) -> dict[str, Any]:
+    """{"score", "verdicts"} as the critic combines them."""
+    from labgen.critic.combine import critic_record
+
+    return critic_record(verdicts)

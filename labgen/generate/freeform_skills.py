@@ -1,0 +1,72 @@
+"""Freeform skills: new instructions from the leaf's seeds -> judge_instruction -> response ->
+deterministic checks -> judge_pair (keep >= 2 of 3) -> judge_safety.
+
+Each instruction moves to its next step as soon as its previous one returns; rounds of generation repeat
+until the unit has its target of kept samples or has used its rounds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from labgen.generate.filters import Candidate
+from labgen.generate.parsing import parse_answer, parse_list
+from labgen.generate.unit_work import UnitWork
+
+
+async def run_freeform_unit(work: UnitWork) -> None:
+    unit = work.unit
+    examples = work.skill_examples()
+    for round_index in range(unit.max_rounds):
+        if work.ledger.kept_count >= unit.target:
+            return
+        slot = (round_index,)
+        completion = await work.ask("freeform_instructions",
+                                    {"task_description": work.leaf.description, "seed_examples": examples,
+                                     "focus": unit.focus, "count": unit.per_request}, slot)
+        if completion is None:
+            continue
+        parsed = parse_list(completion.text, truncated=completion.finish_reason == "length",
+                            expected=unit.per_request)
+        work.unparsed("parse_instructions", parsed.unparsed, slot, raw=completion.text)
+        if not parsed.items:
+            if not parsed.unparsed:
+                work.nothing_parsed("parse_instructions", slot, completion.text, "instructions")
+            continue
+        share = len(parsed.items)
+        candidates = []
+        for index, instruction in enumerate(parsed.items):
+            candidate = Candidate(slot=(round_index, index), seed_ids=unit.seed_ids, question=instruction)
+            candidate.raw["freeform_instructions"] = completion.text
+            candidate.templates["freeform_instructions"] = work_template_ref("freeform_instructions")
+            work.charge(candidate, completion, share)
+            candidates.append(candidate)
+        await asyncio.gather(*(_one_sample(work, candidate, examples) for candidate in candidates))
+
+
+def work_template_ref(template_id: str) -> dict[str, str]:
+    from labgen.prompts import get_template
+
+    return get_template(template_id).ref()
+
+
+async def _one_sample(work: UnitWork, candidate: Candidate, examples: list[dict[str, str]]) -> None:
+    task = work.leaf.description
+    question = candidate.question or ""
+    if not await work.judge("judge_instruction", candidate, task_description=task, seed_examples=examples,
+                            question=question):
+        return
+    completion = await work.ask("freeform_response", {"task_description": task, "seed_examples": examples,
+                                                      "instruction": question}, candidate.slot, candidate)
+    if completion is None:
+        return
+    candidate.answer = parse_answer(completion.text)
+    if not work.check(candidate, finish_reason=completion.finish_reason,
+                      prompt_text=completion.request.messages[-1]["content"]):
+        return
+    if not await work.judge("judge_pair", candidate, task_description=task, question=question,
+                            answer=candidate.answer, context=None):
+        return
+    if not await work.judge("judge_safety", candidate, question=question, answer=candidate.answer):
+        return
+    work.keep(candidate)

@@ -1,0 +1,86 @@
+"""Grounded skills: new contexts like the seeds' -> questions on each context -> judge_question ->
+answer from the context -> checks -> judge_pair and judge_faithfulness (grounding) -> judge_safety.
+
+Every context and every question proceeds on its own as soon as the step before it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from labgen.generate.filters import Candidate
+from labgen.generate.freeform_skills import work_template_ref
+from labgen.generate.parsing import parse_answer, parse_contexts, parse_list
+from labgen.generate.unit_work import UnitWork
+
+
+async def run_grounded_unit(work: UnitWork) -> None:
+    unit = work.unit
+    examples = work.skill_examples()
+    for round_index in range(unit.max_rounds):
+        if work.ledger.kept_count >= unit.target:
+            return
+        slot = (round_index,)
+        completion = await work.ask("grounded_contexts",
+                                    {"task_description": work.leaf.description, "seed_examples": examples,
+                                     "focus": unit.focus, "count": unit.contexts_per_round}, slot)
+        if completion is None:
+            continue
+        parsed = parse_contexts(completion.text, truncated=completion.finish_reason == "length",
+                                expected=unit.contexts_per_round)
+        work.unparsed("parse_contexts", parsed.unparsed, slot, raw=completion.text)
+        if not parsed.items:
+            if not parsed.unparsed:
+                work.nothing_parsed("parse_contexts", slot, completion.text, "contexts")
+            continue
+        await asyncio.gather(*(_one_context(work, examples, (round_index, index), context)
+                               for index, context in enumerate(parsed.items)))
+
+
+async def _one_context(work: UnitWork, examples: list[dict[str, str]], slot: tuple[int, ...], context: str) -> None:
+    unit = work.unit
+    completion = await work.ask("grounded_questions",
+                                {"task_description": work.leaf.description, "seed_examples": examples,
+                                 "context": context, "count": unit.questions_per_context}, slot)
+    if completion is None:
+        return
+    parsed = parse_list(completion.text, truncated=completion.finish_reason == "length",
+                        expected=unit.questions_per_context)
+    work.unparsed("parse_questions", parsed.unparsed, slot, raw=completion.text)
+    if not parsed.items:
+        if not parsed.unparsed:
+            work.nothing_parsed("parse_questions", slot, completion.text, "questions")
+        return
+    candidates = []
+    for index, question in enumerate(parsed.items):
+        candidate = Candidate(slot=slot + (index,), seed_ids=unit.seed_ids, question=question, context=context)
+        candidate.raw["grounded_questions"] = completion.text
+        candidate.templates["grounded_contexts"] = work_template_ref("grounded_contexts")
+        candidate.templates["grounded_questions"] = work_template_ref("grounded_questions")
+        work.charge(candidate, completion, len(parsed.items))
+        candidates.append(candidate)
+    await asyncio.gather(*(_one_sample(work, candidate, examples) for candidate in candidates))
+
+
+async def _one_sample(work: UnitWork, candidate: Candidate, examples: list[dict[str, str]]) -> None:
+    task = work.leaf.description
+    question, context = candidate.question or "", candidate.context or ""
+    if not await work.judge("judge_question", candidate, task_description=task, context=context, question=question):
+        return
+    completion = await work.ask("grounded_response", {"task_description": task, "seed_examples": examples,
+                                                      "context": context, "question": question},
+                                candidate.slot, candidate)
+    if completion is None:
+        return
+    candidate.answer = parse_answer(completion.text)
+    if not work.check(candidate, finish_reason=completion.finish_reason, prompt_text=question):
+        return
+    if not await work.judge("judge_pair", candidate, task_description=task, question=question,
+                            answer=candidate.answer, context=context):
+        return
+    if not await work.judge("judge_faithfulness", candidate, context=context, question=question,
+                            answer=candidate.answer):
+        return
+    if not await work.judge("judge_safety", candidate, question=question, answer=candidate.answer):
+        return
+    work.keep(candidate)

@@ -1,0 +1,73 @@
+"""Knowledge: for a (document chunk, seed example) pair, Q&A with short and with long answers ->
+checks -> judge_standalone, judge_relevance, judge_faithfulness -> judge_safety.
+
+Judges run cheapest first and stop at the first failure, so a bad pair costs as few tokens as possible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from labgen.generate.filters import Candidate
+from labgen.generate.parsing import parse_qa_pairs
+from labgen.generate.unit_work import UnitWork
+
+
+async def run_knowledge_unit(work: UnitWork) -> None:
+    unit = work.unit
+    assert unit.chunk is not None and unit.knowledge_seed is not None
+    seed = next(s for s in work.leaf.seed_examples if s.id == unit.knowledge_seed)
+    variables = {"domain": work.leaf.description, "document_outline": work.leaf.document_outline or "",
+                 "seed_context": seed.context or "",
+                 "seed_qna": [{"question": q.question, "answer": q.answer} for q in seed.qna],
+                 "chunk": unit.chunk.text, "count": unit.per_request}
+    for round_index in range(unit.max_rounds):
+        if work.ledger.kept_count >= unit.target:
+            return
+        await asyncio.gather(*(_one_style(work, variables, (round_index, style_index), style)
+                               for style_index, style in enumerate(work.config.answer_styles)))
+
+
+async def _one_style(work: UnitWork, variables: dict[str, object], slot: tuple[int, ...], style: str) -> None:
+    unit = work.unit
+    stage = f"knowledge_qa_{style}"
+    completion = await work.ask(stage, variables, slot)
+    if completion is None:
+        return
+    parsed = parse_qa_pairs(completion.text, truncated=completion.finish_reason == "length", expected=unit.per_request)
+    work.unparsed(f"parse_qa_{style}", parsed.unparsed, slot, raw=completion.text)
+    if not parsed.pairs:
+        if not parsed.unparsed:
+            work.nothing_parsed(f"parse_qa_{style}", slot, completion.text, "question-answer pairs")
+        return
+    from labgen.generate.freeform_skills import work_template_ref
+
+    candidates = []
+    for index, pair in enumerate(parsed.pairs):
+        candidate = Candidate(slot=slot + (index,), seed_ids=unit.seed_ids, question=pair.question,
+                              answer=pair.answer, context=unit.chunk.text if unit.chunk else None,
+                              answer_style=style, document=unit.chunk.provenance() if unit.chunk else None)
+        candidate.raw[stage] = completion.text
+        candidate.templates[stage] = work_template_ref(stage)
+        work.charge(candidate, completion, len(parsed.pairs))
+        candidates.append(candidate)
+    prompt_text = completion.request.messages[-1]["content"]
+    await asyncio.gather(*(_one_pair(work, candidate, completion.finish_reason, prompt_text)
+                           for candidate in candidates))
+
+
+async def _one_pair(work: UnitWork, candidate: Candidate, finish_reason: str | None, prompt_text: str) -> None:
+    question, answer, context = candidate.question or "", candidate.answer or "", candidate.context or ""
+    # The generation's finish reason only concerns the pair that was cut off, which the parser removed.
+    if not work.check(candidate, finish_reason="stop" if finish_reason == "length" else finish_reason,
+                      prompt_text=question):
+        return
+    if not await work.judge("judge_standalone", candidate, question=question):
+        return
+    if not await work.judge("judge_relevance", candidate, context=context, question=question, answer=answer):
+        return
+    if not await work.judge("judge_faithfulness", candidate, context=context, question=question, answer=answer):
+        return
+    if not await work.judge("judge_safety", candidate, question=question, answer=answer):
+        return
+    work.keep(candidate)

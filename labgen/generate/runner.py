@@ -1,0 +1,215 @@
+"""The main job: plan every selected leaf into work units, run them streaming against the teacher, and
+write each leaf's outputs as soon as its last unit finishes; then dedup and run.json.
+
+Streaming: every unit is an asyncio task and every sample inside it moves to its next stage the moment
+its previous request returns; at most `max_active_units` units run at once (bounded memory), enough to
+keep the teacher's `max_in_flight` requests busy. Finished units are stored atomically and reused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from labgen import __version__
+from labgen.errors import TeacherError
+from labgen.generate.config import GenerateConfig
+from labgen.generate.freeform_skills import run_freeform_unit
+from labgen.generate.grounded_skills import run_grounded_unit
+from labgen.generate.knowledge import run_knowledge_unit
+from labgen.generate.output import LeafCounts, assemble_leaf, read_leaf_counts, remove_leaf_output, unit_result, \
+    write_run_json
+from labgen.generate.plan import LeafPlan, plan_leaf, teacher_context_window
+from labgen.generate.progress import Progress, QuietProgress
+from labgen.generate.selection import leaf_documents, select_leaves
+from labgen.generate.unit_work import RunInfo, UnitWork
+from labgen.generate.units import UnitStore, WorkUnit
+from labgen.taxonomy.leaf import FREEFORM_SKILL, GROUNDED_SKILL, KNOWLEDGE, Leaf
+from labgen.teachers.base import Completion, Teacher
+
+UNIT_RUNNERS: dict[str, Callable[[UnitWork], Awaitable[None]]] = {
+    FREEFORM_SKILL: run_freeform_unit,
+    GROUNDED_SKILL: run_grounded_unit,
+    KNOWLEDGE: run_knowledge_unit,
+}
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    out_dir: Path
+    run_json: Path
+    leaves: dict[str, LeafCounts]
+    units_generated: int
+    units_reused: int
+    removed: tuple[str, ...]
+    elapsed_s: float
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class _RunState:
+    """Live bookkeeping shared by the unit tasks of one run."""
+
+    teacher: Teacher
+    config: GenerateConfig
+    store: UnitStore
+    info: RunInfo
+    progress: Progress
+    out_dir: Path
+    abort_after: int
+    results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    remaining: dict[str, int] = field(default_factory=dict)
+    leaf_started: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, LeafCounts] = field(default_factory=dict)
+    generated: int = 0
+    reused: int = 0
+    successes: int = 0
+    failures_in_row: int = 0
+    last_error: str = ""
+
+    def on_completion(self, completion: Completion) -> None:
+        if completion.error is None:
+            self.successes += 1
+            self.failures_in_row = 0
+            return
+        self.failures_in_row += 1
+        self.last_error = completion.error
+        if self.successes == 0 and self.failures_in_row >= self.abort_after:
+            raise TeacherError(f"the teacher failed its first {self.failures_in_row} requests "
+                               f"(last error: {self.last_error})",
+                               hint="check the teacher with `labgen teacher check`; finished work is kept")
+
+
+def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateConfig | None = None, *,
+             changed_base: str | None = None, progress: Progress | None = None) -> GenerateResult:
+    """Generate every valid leaf of `taxonomy` (or those changed against `changed_base`) into `out_dir`."""
+    config = (config or GenerateConfig()).validated()
+    started = time.monotonic()
+    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    taxonomy, out_dir = Path(taxonomy), Path(out_dir)
+    selection = select_leaves(taxonomy, changed_base=changed_base)
+    plans = plan_run(selection.leaves, taxonomy, teacher, config)
+    from labgen.taxonomy.diff import taxonomy_commit
+
+    info = RunInfo(seed=config.seed, taxonomy_commit=taxonomy_commit(taxonomy), teacher=teacher.identity())
+    progress = progress or QuietProgress()
+    state = _RunState(teacher=teacher, config=config, store=UnitStore(out_dir), info=info, progress=progress,
+                      out_dir=out_dir, abort_after=config.abort_after_failures)
+    try:
+        asyncio.run(_execute(plans, state))
+    finally:
+        progress.close()
+    for path in selection.removed:
+        remove_leaf_output(out_dir, path)
+    notes = [f"{plan.leaf.path}: {note}" for plan in plans for note in plan.notes]
+    if config.dedup and plans:
+        notes.extend(_dedup(out_dir, config, [plan.leaf for plan in plans]))
+    leaves = {path: read_leaf_counts(out_dir, path) or counts for path, counts in sorted(state.counts.items())}
+    elapsed = time.monotonic() - started
+    accounting = teacher.accounting.as_dict()
+    run = {"labgen_version": __version__, "taxonomy": str(taxonomy), "taxonomy_commit": info.taxonomy_commit,
+           "teacher": info.teacher, "parameters": config.as_dict(), "seed": config.seed,
+           "changed_base": changed_base, "removed_leaves": list(selection.removed),
+           "leaves": {path: counts.as_dict() for path, counts in leaves.items()},
+           "units": {"generated": state.generated, "reused": state.reused},
+           "tokens": {"prompt": accounting["total"]["prompt_tokens"],
+                      "completion": accounting["total"]["completion_tokens"]},
+           "teacher_accounting": accounting, "notes": notes,
+           "started_at": started_at, "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+           "elapsed_s": round(elapsed, 3)}
+    run_json = write_run_json(out_dir, run)
+    return GenerateResult(out_dir=out_dir, run_json=run_json, leaves=leaves, units_generated=state.generated,
+                          units_reused=state.reused, removed=selection.removed, elapsed_s=elapsed, notes=tuple(notes))
+
+
+def plan_run(leaves: tuple[Leaf, ...] | list[Leaf], taxonomy: Path, teacher: Teacher,
+             config: GenerateConfig) -> list[LeafPlan]:
+    """Every leaf's work units (knowledge documents are resolved and chunked here; no teacher call)."""
+    window = teacher_context_window(teacher, config)
+    identity = teacher.identity()
+    plans = []
+    for leaf in leaves:
+        documents = leaf_documents(leaf, taxonomy) if leaf.kind == KNOWLEDGE else None
+        plans.append(plan_leaf(leaf, config, teacher_identity=identity, window=window,
+                               count_tokens=teacher.count_tokens, documents=documents))
+    return plans
+
+
+async def _execute(plans: list[LeafPlan], state: _RunState) -> None:
+    limit = state.config.max_active_units or max(8, 2 * state.teacher.max_in_flight)
+    slots = asyncio.Semaphore(limit)
+    state.progress.start({plan.leaf.path: len(plan.units) for plan in plans})
+    for plan in plans:
+        state.results[plan.leaf.path] = []
+        state.remaining[plan.leaf.path] = len(plan.units)
+        if not plan.units:
+            _finish_leaf(state, plan)
+    try:
+        async with asyncio.TaskGroup() as group:
+            for plan in plans:
+                for unit in plan.units:
+                    group.create_task(_run_unit(state, plan, unit, slots))
+    except BaseExceptionGroup as group_error:
+        raise _first_error(group_error) from None
+
+
+def _first_error(group_error: BaseExceptionGroup) -> BaseException:
+    for error in group_error.exceptions:
+        if isinstance(error, BaseExceptionGroup):
+            return _first_error(error)
+        return error
+    return group_error
+
+
+async def _run_unit(state: _RunState, plan: LeafPlan, unit: WorkUnit, slots: asyncio.Semaphore) -> None:
+    leaf = plan.leaf
+    stored = state.store.load(leaf.path, unit.id)
+    if stored is not None:
+        state.reused += 1
+        state.leaf_started.setdefault(leaf.path, time.monotonic())
+        _unit_finished(state, plan, stored, reused=True)
+        return
+    async with slots:
+        state.leaf_started.setdefault(leaf.path, time.monotonic())
+        state.progress.unit_started(leaf.path)
+        started = time.monotonic()
+        work = UnitWork(teacher=state.teacher, config=state.config, leaf=leaf, unit=unit, run=state.info,
+                        on_drop=lambda: state.progress.dropped(leaf.path), on_completion=state.on_completion)
+        await UNIT_RUNNERS[leaf.kind](work)
+        result = unit_result(work, time.monotonic() - started)
+        state.store.save(leaf.path, unit.id, result)
+        state.generated += 1
+    _unit_finished(state, plan, result, reused=False)
+
+
+def _unit_finished(state: _RunState, plan: LeafPlan, result: dict[str, Any], *, reused: bool) -> None:
+    path = plan.leaf.path
+    state.results[path].append(result)
+    state.remaining[path] -= 1
+    state.progress.unit_done(path, kept=len(result["samples"]), rejected=len(result["rejects"]), reused=reused)
+    if state.remaining[path] == 0:
+        _finish_leaf(state, plan)
+
+
+def _finish_leaf(state: _RunState, plan: LeafPlan) -> None:
+    path = plan.leaf.path
+    elapsed = time.monotonic() - state.leaf_started.get(path, time.monotonic())
+    counts = assemble_leaf(state.out_dir, plan.leaf, state.results[path], elapsed_s=elapsed)
+    state.store.prune(path, {unit.id for unit in plan.units})
+    state.counts[path] = counts
+    state.progress.leaf_done(path, kept=counts.kept, rejected=counts.rejected, elapsed_s=elapsed)
+
+
+def _dedup(out_dir: Path, config: GenerateConfig, leaves: list[Leaf]) -> list[str]:
+    """Exact and near-duplicate removal over the run's outputs (the dedup package's job)."""
+    try:
+        from labgen.dedup import dedup_run  # type: ignore[attr-defined]
+    except ImportError:
+        return ["dedup skipped: labgen.dedup.dedup_run is not available in this installation"]
+    dedup_run(out_dir, None, seeds=None, eval_items=None)
+    return []

@@ -1,0 +1,146 @@
+"""One work unit in flight: renders a stage's template, asks the teacher, runs judges and checks.
+
+Stage modules (freeform_skills, grounded_skills, knowledge) describe the order of steps; this class does
+each step's bookkeeping the same way for all of them: per-request seeds derived from the unit, token
+accounting on the candidate, teacher failures and verdicts handed to the Ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from labgen.critic.config import CriticConfig
+from labgen.generate.config import GenerateConfig
+from labgen.generate.filters import Candidate, Ledger, Slot
+from labgen.generate.parsing import Unparsed
+from labgen.generate.units import WorkUnit, request_seed
+from labgen.prompts import get_template
+from labgen.records import Verdict
+from labgen.taxonomy.leaf import Leaf
+from labgen.teachers.base import Accounting, ChatRequest, Completion, Teacher
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What every sample of a run shares in its provenance."""
+
+    seed: int
+    taxonomy_commit: str | None
+    teacher: dict[str, Any]
+
+
+class UnitWork:
+    def __init__(self, *, teacher: Teacher, config: GenerateConfig, leaf: Leaf, unit: WorkUnit, run: RunInfo,
+                 on_drop: Callable[[], None] | None = None,
+                 on_completion: Callable[[Completion], None] | None = None) -> None:
+        self.teacher = teacher
+        self.config = config
+        self.leaf = leaf
+        self.unit = unit
+        self.run = run
+        self.ledger = Ledger()
+        self.requests = 0
+        self.accounting = Accounting()
+        self._on_drop = on_drop or (lambda: None)
+        self._on_completion = on_completion
+        by_id = {seed.id: seed for seed in leaf.seed_examples}
+        self.prompt_seeds = [by_id[seed_id] for seed_id in unit.seed_ids]
+        self.seed_texts = tuple(f"{qna.question}\n{qna.answer}" for seed in leaf.seed_examples for qna in seed.qna)
+
+    # ----- examples as the templates take them -------------------------------------------------
+    def skill_examples(self) -> list[dict[str, str]]:
+        return [{"id": s.id, "question": s.qna[0].question, "answer": s.qna[0].answer, "context": s.context or ""}
+                for s in self.prompt_seeds]
+
+    # ----- teacher calls --------------------------------------------------------------------
+    async def ask(self, stage: str, variables: dict[str, Any], slot: Slot,
+                  candidate: Candidate | None = None) -> Completion | None:
+        """Render the stage's template, ask the teacher; None (and a reject) when the request failed."""
+        template = get_template(stage)
+        messages = template.render(**variables)
+        params = self.config.sampling(stage, seed=request_seed(self.run.seed, self.unit.id, stage, *slot))
+        completion = await self._complete(ChatRequest(messages=messages, params=params, stage=stage,
+                                                      tag=(self.unit.id, slot)))
+        if candidate is not None:
+            self.charge(candidate, completion)
+            candidate.templates[stage] = template.ref()
+            candidate.sampling[stage] = _sampling_record(params)
+        if not completion.ok:
+            self.ledger.teacher_failed(slot, stage, completion.error or "no output", candidate)
+            self._on_drop()
+            return None
+        if candidate is not None:
+            candidate.raw[stage] = completion.text
+        return completion
+
+    async def judge(self, name: str, candidate: Candidate, **fields: Any) -> bool:
+        """Run one teacher judge on the candidate; the Ledger keeps or drops it on the verdict."""
+        from labgen.critic.judges import get_judge
+
+        judge = get_judge(name, self.critic_config)
+        params = replace(judge.params, seed=request_seed(self.run.seed, self.unit.id, name, *candidate.slot))
+        completion = await self._complete(ChatRequest(messages=judge.render(**fields), params=params, stage=name,
+                                                      tag=(self.unit.id, candidate.slot)))
+        self.charge(candidate, completion)
+        candidate.templates[name] = judge.template.ref()
+        candidate.sampling[name] = _sampling_record(params)
+        if completion.error is not None:
+            self.ledger.teacher_failures += 1
+        verdict = judge.parse(completion)
+        return self._decide(candidate, [verdict], stage=name)
+
+    def check(self, candidate: Candidate, *, finish_reason: str | None, prompt_text: str) -> bool:
+        """The critic's deterministic checks (no tokens) on a candidate pair, before any judge is paid."""
+        from labgen.generate.critic_link import deterministic_checks
+
+        verdicts = deterministic_checks(question=candidate.question or "", answer=candidate.answer or "",
+                                        context=candidate.context, finish_reason=finish_reason,
+                                        prompt_text=prompt_text, seed_texts=self.seed_texts,
+                                        config=self.critic_config)
+        return self._decide(candidate, verdicts)
+
+    def unparsed(self, stage: str, items: tuple[Unparsed, ...], slot: Slot, *, raw: str,
+                 seed_ids: tuple[str, ...] | None = None) -> None:
+        """Pieces of a generation the parser could not use: each one a reject with the raw output."""
+        for position, item in enumerate(items):
+            candidate = Candidate(slot=slot + (900 + position,), seed_ids=seed_ids or self.unit.seed_ids,
+                                  question=item.text or None)
+            self.ledger.drop(candidate.slot, stage, item.reason, raw=raw, candidate=candidate)
+            self._on_drop()
+
+    def nothing_parsed(self, stage: str, slot: Slot, raw: str, what: str) -> None:
+        self.ledger.drop(slot + (999,), stage, f"no {what} found in the output", raw=raw,
+                         candidate=Candidate(slot=slot + (999,), seed_ids=self.unit.seed_ids))
+        self._on_drop()
+
+    def keep(self, candidate: Candidate) -> None:
+        self.ledger.keep(candidate)
+
+    def charge(self, candidate: Candidate, completion: Completion, share: int = 1) -> None:
+        candidate.prompt_tokens += completion.prompt_tokens // max(1, share)
+        candidate.completion_tokens += completion.completion_tokens // max(1, share)
+
+    @property
+    def critic_config(self) -> CriticConfig:
+        return self.config.critic
+
+    async def _complete(self, request: ChatRequest) -> Completion:
+        self.requests += 1
+        completion = await self.teacher.complete(request)
+        self.accounting.record(completion)
+        if self._on_completion is not None:
+            self._on_completion(completion)
+        return completion
+
+    def _decide(self, candidate: Candidate, verdicts: list[Verdict], *, stage: str | None = None) -> bool:
+        passed = self.ledger.decide(candidate, verdicts, stage=stage)
+        if not passed:
+            self._on_drop()
+        return passed
+
+
+def _sampling_record(params: Any) -> dict[str, Any]:
+    return {"temperature": params.temperature, "top_p": params.top_p, "max_tokens": params.max_tokens,
+            "seed": params.seed}
