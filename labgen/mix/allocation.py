@@ -127,4 +127,4 @@ class RowSelector:
     @property
     def done(self) -> bool:
         """True once no later row can be taken (the rest of the file can be skipped)."""
-        return self._base == 0 and self._extra == 0
+        return self._left_rows <= 0 or (self._base == 0 and self._extra == 0)

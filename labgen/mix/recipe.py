@@ -131,7 +131,7 @@ def parse_recipe(text: str, source: str = "recipe.yaml", *, base_dir: Path | Non
         if len(problems) == 1:
             raise problems[0]
         raise ConfigError(f"{len(problems)} problems in the recipe:\n  " +
-                          "\n  ".join(p.render() for p in problems))
+                          "\n  ".join(p.render() for p in problems), path=source)
     return _build(doc.data, source, base_dir or Path.cwd())
 
 
