@@ -65,7 +65,7 @@ def changed_leaves(taxonomy_root: Path, base: str = DEFAULT_BASE) -> DiffResult:
         merge_base = _merge_base(repo, used)
         changes = _leaf_changes(repo, root, prefix, merge_base)
     except git.GitError as error:  # every gitpython failure not handled above
-        raise GitError(f"git failed while diffing {root} against {base}: {_first_line(error)}",
+        raise GitError(f"git failed while diffing {root} against {base}: {git_error_detail(error)}",
                        hint="run `git status` in the taxonomy repository to see what is wrong") from error
     finally:
         repo.close()
@@ -105,7 +105,7 @@ def _open_repo(root: Path) -> git.Repo:
         raise GitError(f"{root} is not inside a git repository, so there is nothing to diff against",
                        hint="run `git init` and commit the taxonomy, or use `--base empty` to list every leaf") from None
     except git.GitError as error:
-        raise GitError(f"cannot open the git repository holding {root}: {_first_line(error)}",
+        raise GitError(f"cannot open the git repository holding {root}: {git_error_detail(error)}",
                        hint="check the repository with `git status`") from error
     if repo.bare or repo.working_tree_dir is None:
         repo.close()
@@ -276,8 +276,13 @@ def _leaves_on_disk(root: Path) -> list[str]:
     return leaves
 
 
-def _first_line(error: BaseException) -> str:
+def git_error_detail(error: BaseException) -> str:
+    """The telling line of a gitpython error (git's `fatal:`/`error:` line), for messages."""
     stderr = getattr(error, "stderr", None)
     text = stderr if isinstance(stderr, str) and stderr.strip() else str(error)
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[0].removeprefix("stderr: ").strip("'") if lines else type(error).__name__
+    lines = [line.strip().removeprefix("stderr: ").strip("'").strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    for line in lines:
+        if line.startswith(("fatal: ", "error: ")):
+            return line.split(": ", 1)[1]
+    return lines[0] if lines else type(error).__name__
