@@ -17,7 +17,7 @@ _LABEL = r"(?:final\s+)?(?:verdict|answer|judg(?:e)?ment|decision|result|conclus
 # Markdown emphasis and headings between a label and its value: "**Verdict:** YES", "## Verdict\nYES".
 _DECOR = r"[\s*_`#>\[\]()\"']*"
 
-_LABELLED_BINARY = re.compile(_LABEL + _DECOR + r"(?:[:=\-]|is)" + _DECOR + _WORD + r"\b", re.IGNORECASE)
+_LABELLED_BINARY = re.compile(_LABEL + _DECOR + r"(?:[:=\-]|is\s*:?)" + _DECOR + _WORD + r"\b", re.IGNORECASE)
 _FIRST_WORD_BINARY = re.compile(r"^" + _DECOR + _WORD + r"\b", re.IGNORECASE)
 _LINE_ONLY_BINARY = re.compile(r"^" + _DECOR + _WORD + r"[\s.!*_`]*$", re.IGNORECASE | re.MULTILINE)
 

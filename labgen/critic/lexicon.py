@@ -16,7 +16,7 @@ i if in into is isn it its itself just let ll may me might more most much must m
 of off on once only or other ought our ours ourselves out over own per rather re same shall she should so some
 such than that the their theirs them themselves then there these they this those though through thus to too
 under until up upon us ve very via was wasn we were weren what when where whether which while who whom whose
-why will with within without would yet you your yours yourself yourselves s t d m
+why will with within without would yet you your yours yourself yourselves yes okay ok s t d m
 """.split())
 
 # Frequent English content words: present in many answers whatever the topic, so they say little
