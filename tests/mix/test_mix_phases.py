@@ -102,7 +102,7 @@ def test_phase_sizes_replay_caps_and_floors(tmp_path_factory: pytest.TempPathFac
     assert manifest["seed"] == seed
 
 
-@SETTINGS
+@settings(max_examples=12, deadline=None)
 @given(sizes=st.lists(st.integers(min_value=1, max_value=40), min_size=1, max_size=6),
        seed=st.integers(min_value=0, max_value=10_000))
 def test_same_inputs_and_seed_give_byte_identical_files(tmp_path_factory: pytest.TempPathFactory,
