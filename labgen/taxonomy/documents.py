@@ -46,6 +46,9 @@ def resolve_documents(ref: DocumentRef, taxonomy_root: Path, *, cache_dir: Path 
     """
     import git
 
+    if not str(ref.repo).strip():
+        raise DocumentError("document.repo is empty",
+                            hint="give a git URL, or a path to a local git repository relative to the taxonomy root")
     patterns = [_checked_pattern(pattern, ref) for pattern in ref.patterns]
     if not patterns:
         raise DocumentError(f"document of {ref.repo!r} lists no patterns",
@@ -58,7 +61,7 @@ def resolve_documents(ref: DocumentRef, taxonomy_root: Path, *, cache_dir: Path 
         try:
             commit = _find_commit(repo, ref)
             if commit is None and is_remote(ref.repo):
-                _fetch(repo, ref.repo, ref.commit, _timeout(timeout_s))
+                _fetch(repo, ref.repo, str(ref.commit), _timeout(timeout_s))
                 commit = _find_commit(repo, ref)
             if commit is None:
                 raise DocumentError(f"commit {ref.commit} not found in document repository {ref.repo}",
@@ -70,6 +73,9 @@ def resolve_documents(ref: DocumentRef, taxonomy_root: Path, *, cache_dir: Path 
     except git.GitError as error:  # any gitpython failure not turned into a DocumentError above
         raise DocumentError(f"git failed while reading documents from {ref.repo}: {git_error_detail(error)}",
                             hint="check the repository with `git log` and `git fsck`") from error
+    except OSError as error:  # the cache folder cannot be created or written, a file vanished
+        raise DocumentError(f"cannot read documents of {ref.repo}: {error}",
+                            hint="check the permissions of the folders involved, or set LABGEN_CACHE_DIR") from error
 
 
 def is_remote(repo: str) -> bool:
@@ -224,7 +230,7 @@ def _find_commit(repo: git.Repo, ref: DocumentRef) -> str | None:
     """The full sha of the pinned commit; None when absent. Refuses non-shas, too-short and ambiguous shas."""
     import git
 
-    sha = ref.commit.strip().lower()
+    sha = str(ref.commit).strip().lower()
     if not re.fullmatch(r"[0-9a-f]{4,64}", sha):
         raise DocumentError(f"document commit {ref.commit!r} of {ref.repo} is not a commit sha",
                             hint="pin a commit, not a branch or tag: `git rev-parse <ref>` in that repository")

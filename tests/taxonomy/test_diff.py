@@ -237,3 +237,24 @@ def test_taxonomy_commit_is_head(repo: git.Repo) -> None:
     sha = commit_all(repo, "another")
     assert taxonomy_commit(_root(repo)) == sha
     assert taxonomy_commit(_root(repo) / PHOENIX) == sha
+
+
+def test_renamed_and_edited_leaf_is_still_a_rename(repo: git.Repo) -> None:
+    root = _root(repo)
+    (root / "knowledge/space").mkdir()
+    repo.git.mv(PHOENIX, "knowledge/space/phoenix")
+    qna = root / "knowledge/space/phoenix/qna.yaml"
+    qna.write_text(qna.read_text(encoding="utf-8") + "# reviewed\n", encoding="utf-8")
+    assert changed_leaves(root, base="main").changes == (
+        LeafChange("knowledge/space/phoenix", "renamed", old_path=PHOENIX),)
+
+
+def test_non_ascii_and_special_characters_in_paths(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "proj")
+    taxonomy = _root(repo) / "tax onomy[1]"
+    write_leaf(taxonomy, HAIKU)
+    commit_all(repo, "initial")
+    write_leaf(taxonomy, "knowledge/geography/são paulo")
+    write_leaf(taxonomy, HAIKU, description="edited")
+    assert _statuses(changed_leaves(taxonomy, base="main")) == {
+        HAIKU: "modified", "knowledge/geography/são paulo": "untracked"}

@@ -199,3 +199,12 @@ def test_no_patterns_is_an_error(docs, taxonomy: Path) -> None:
     _, sha = docs
     with pytest.raises(DocumentError, match="no patterns"):
         resolve_documents(_ref("../docs", sha), taxonomy)
+
+
+def test_empty_repo_and_a_yaml_number_as_commit_are_handled(docs, taxonomy: Path) -> None:
+    _, sha = docs
+    with pytest.raises(DocumentError, match="document.repo is empty"):
+        resolve_documents(_ref("  ", sha, "*.md"), taxonomy)
+    number_ref = DocumentRef(repo="../docs", commit=1234567, patterns=("*.md",))  # type: ignore[arg-type]
+    with pytest.raises(DocumentError, match="1234567"):
+        resolve_documents(number_ref, taxonomy)
