@@ -1,6 +1,6 @@
 """Which taxonomy leaves changed against a git base: committed, staged, unstaged and untracked.
 
-A leaf is a folder holding `qna.yaml` under one of the branch folders; a change to any file inside
+A leaf is a folder holding `qna.yaml` (or a misnamed `qna.yml`) under a branch folder; a change to any file inside
 it (qna.yaml, attribution.txt, ...) is a change of the leaf. Paths are relative to the taxonomy
 root, which may be a subfolder of the git repository; changes outside it are ignored.
 """
@@ -30,6 +30,8 @@ EMPTY_BASE = "empty"
 DEFAULT_BASE = "origin/main"
 FALLBACK_BASE = "main"
 LEAF_FILE = "qna.yaml"
+# A misnamed qna.yml still marks a leaf here, so `validate --changed` gets to report the bad name.
+LEAF_FILES = (LEAF_FILE, "qna.yml")
 
 
 @dataclass(frozen=True)
@@ -175,11 +177,11 @@ def _leaf_changes(repo: git.Repo, root: Path, prefix: str, merge_base: str) -> t
         return None
 
     def is_current_leaf(folder: str) -> bool:
-        return (root / folder / LEAF_FILE).is_file()
+        return any((root / folder / name).is_file() for name in LEAF_FILES)
 
     def is_base_leaf(folder: str) -> bool:
-        full = f"{prefix}/{folder}/{LEAF_FILE}" if prefix else f"{folder}/{LEAF_FILE}"
-        return full in base_files
+        full = f"{prefix}/{folder}" if prefix else folder
+        return any(f"{full}/{name}" in base_files for name in LEAF_FILES)
 
     touched: set[str] = set()  # leaf folders with any changed file
     renames: dict[str, str] = {}  # new leaf folder -> old leaf folder, from qna.yaml renames
@@ -191,7 +193,7 @@ def _leaf_changes(repo: git.Repo, root: Path, prefix: str, merge_base: str) -> t
                 touched.add(leaf)
         old, new = files[0], files[-1]
         if status == "R" and old is not None and new is not None:
-            if PurePosixPath(old).name == LEAF_FILE and PurePosixPath(new).name == LEAF_FILE:
+            if PurePosixPath(old).name in LEAF_FILES and PurePosixPath(new).name in LEAF_FILES:
                 renames[str(PurePosixPath(new).parent)] = str(PurePosixPath(old).parent)
     untracked_leaf_files: set[str] = set()
     for repo_path in _split_z(untracked_output):
@@ -201,7 +203,7 @@ def _leaf_changes(repo: git.Repo, root: Path, prefix: str, merge_base: str) -> t
         leaf = _owning_leaf(file, is_current_leaf, is_base_leaf)
         if leaf is not None:
             touched.add(leaf)
-            if PurePosixPath(file).name == LEAF_FILE and str(PurePosixPath(file).parent) == leaf:
+            if PurePosixPath(file).name in LEAF_FILES and str(PurePosixPath(file).parent) == leaf:
                 untracked_leaf_files.add(leaf)
     return _classify(touched, renames, untracked_leaf_files, is_current_leaf, is_base_leaf)
 
@@ -271,7 +273,7 @@ def _leaves_on_disk(root: Path) -> list[str]:
             continue
         for folder, dirs, files in os.walk(top):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
-            if LEAF_FILE in files:
+            if any(name in files for name in LEAF_FILES):
                 leaves.append(Path(folder).relative_to(root).as_posix())
     return leaves
 

@@ -258,3 +258,8 @@ def test_non_ascii_and_special_characters_in_paths(tmp_path: Path) -> None:
     write_leaf(taxonomy, HAIKU, description="edited")
     assert _statuses(changed_leaves(taxonomy, base="main")) == {
         HAIKU: "modified", "knowledge/geography/são paulo": "untracked"}
+
+
+def test_a_misnamed_qna_yml_still_marks_a_leaf(repo: git.Repo) -> None:
+    write_file(_root(repo), "compositional_skills/writing/misnamed/qna.yml", "version: 2\n")
+    assert _statuses(changed_leaves(_root(repo), base="main")) == {"compositional_skills/writing/misnamed": "untracked"}
