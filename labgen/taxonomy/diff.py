@@ -8,7 +8,7 @@ root, which may be a subfolder of the git repository; changes outside it are ign
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -160,67 +160,86 @@ def _merge_base(repo: git.Repo, base: str) -> str:
                        hint=f"pass a base on the same history with --base, or `--base {EMPTY_BASE}`") from None
 
 
+@dataclass(frozen=True)
+class _LeafIndex:
+    """Which folders are leaves now (work tree) and at the merge-base, for paths relative to the root."""
+
+    root: Path
+    prefix: str  # the taxonomy root relative to the repository top; "" when they coincide
+    base_files: frozenset[str]  # repository paths at the merge-base, under the root
+
+    def relative(self, repo_path: str) -> str | None:
+        if not self.prefix:
+            return repo_path
+        if repo_path.startswith(self.prefix + "/"):
+            return repo_path[len(self.prefix) + 1:]
+        return None
+
+    def is_current_leaf(self, folder: str) -> bool:
+        return any((self.root / folder / name).is_file() for name in LEAF_FILES)
+
+    def is_base_leaf(self, folder: str) -> bool:
+        full = f"{self.prefix}/{folder}" if self.prefix else folder
+        return any(f"{full}/{name}" in self.base_files for name in LEAF_FILES)
+
+    def owning_leaf(self, file: str) -> str | None:
+        """The nearest folder above `file` that is (or was at the base) a leaf under a branch folder."""
+        parts = PurePosixPath(file).parts
+        if len(parts) < 3 or parts[0] not in BRANCHES:
+            return None
+        for end in range(len(parts) - 1, 1, -1):
+            folder = "/".join(parts[:end])
+            if self.is_current_leaf(folder) or self.is_base_leaf(folder):
+                return folder
+        return None
+
+
 def _leaf_changes(repo: git.Repo, root: Path, prefix: str, merge_base: str) -> tuple[LeafChange, ...]:
     """Map file changes (merge-base vs work tree, plus untracked files) to leaf changes."""
     pathspec = f":(literal){prefix}" if prefix else "."
     diff_output = repo.git.diff("--name-status", "-z", "-M", "--no-ext-diff", "--no-textconv",
                                 "--no-color", merge_base, "--", pathspec)
     untracked_output = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", pathspec)
-    base_files = set(_split_z(repo.git.ls_tree("-r", "-z", "--name-only", "--full-tree", merge_base,
-                                               "--", pathspec)))
-
-    def relative(repo_path: str) -> str | None:
-        if not prefix:
-            return repo_path
-        if repo_path.startswith(prefix + "/"):
-            return repo_path[len(prefix) + 1:]
-        return None
-
-    def is_current_leaf(folder: str) -> bool:
-        return any((root / folder / name).is_file() for name in LEAF_FILES)
-
-    def is_base_leaf(folder: str) -> bool:
-        full = f"{prefix}/{folder}" if prefix else folder
-        return any(f"{full}/{name}" in base_files for name in LEAF_FILES)
+    base_files = repo.git.ls_tree("-r", "-z", "--name-only", "--full-tree", merge_base, "--", pathspec)
+    index = _LeafIndex(root, prefix, frozenset(_split_z(base_files)))
 
     touched: set[str] = set()  # leaf folders with any changed file
     renames: dict[str, str] = {}  # new leaf folder -> old leaf folder, from qna.yaml renames
     for status, paths in _name_status(diff_output):
-        files = [relative(p) for p in paths]
+        files = [index.relative(path) for path in paths]
         for file in files:
-            leaf = _owning_leaf(file, is_current_leaf, is_base_leaf) if file is not None else None
+            leaf = index.owning_leaf(file) if file is not None else None
             if leaf is not None:
                 touched.add(leaf)
         old, new = files[0], files[-1]
         if status == "R" and old is not None and new is not None:
             if PurePosixPath(old).name in LEAF_FILES and PurePosixPath(new).name in LEAF_FILES:
                 renames[str(PurePosixPath(new).parent)] = str(PurePosixPath(old).parent)
-    untracked_leaf_files: set[str] = set()
+    untracked: set[str] = set()  # leaves whose qna.yaml git does not know yet
     for repo_path in _split_z(untracked_output):
-        file = relative(repo_path)
-        if file is None:
+        file = index.relative(repo_path)
+        leaf = index.owning_leaf(file) if file is not None else None
+        if file is None or leaf is None:
             continue
-        leaf = _owning_leaf(file, is_current_leaf, is_base_leaf)
-        if leaf is not None:
-            touched.add(leaf)
-            if PurePosixPath(file).name in LEAF_FILES and str(PurePosixPath(file).parent) == leaf:
-                untracked_leaf_files.add(leaf)
-    return _classify(touched, renames, untracked_leaf_files, is_current_leaf, is_base_leaf)
+        touched.add(leaf)
+        if PurePosixPath(file).name in LEAF_FILES and str(PurePosixPath(file).parent) == leaf:
+            untracked.add(leaf)
+    return _classify(index, touched, renames, untracked)
 
 
-def _classify(touched: set[str], renames: dict[str, str], untracked: set[str],
-              is_current_leaf: Callable[[str], bool], is_base_leaf: Callable[[str], bool]) -> tuple[LeafChange, ...]:
+def _classify(index: _LeafIndex, touched: set[str], renames: dict[str, str],
+              untracked: set[str]) -> tuple[LeafChange, ...]:
     changes: dict[str, LeafChange] = {}
     renamed_away: set[str] = set()
     for leaf in sorted(touched):
-        now, before = is_current_leaf(leaf), is_base_leaf(leaf)
+        now, before = index.is_current_leaf(leaf), index.is_base_leaf(leaf)
         if now and before:
             changes[leaf] = LeafChange(leaf, MODIFIED)
         elif now and leaf in untracked:
             changes[leaf] = LeafChange(leaf, UNTRACKED)
         elif now:
             old = renames.get(leaf)
-            if old is not None and is_base_leaf(old) and not is_current_leaf(old):
+            if old is not None and index.is_base_leaf(old) and not index.is_current_leaf(old):
                 changes[leaf] = LeafChange(leaf, RENAMED, old_path=old)
                 renamed_away.add(old)
             else:
@@ -231,19 +250,6 @@ def _classify(touched: set[str], renames: dict[str, str], untracked: set[str],
         if old in changes and changes[old].status == DELETED:
             del changes[old]
     return tuple(changes[path] for path in sorted(changes))
-
-
-def _owning_leaf(file: str, is_current_leaf: Callable[[str], bool],
-                 is_base_leaf: Callable[[str], bool]) -> str | None:
-    """The nearest folder above `file` that is (or was at the base) a leaf under a branch folder."""
-    parts = PurePosixPath(file).parts
-    if len(parts) < 3 or parts[0] not in BRANCHES:
-        return None
-    for end in range(len(parts) - 1, 1, -1):
-        folder = "/".join(parts[:end])
-        if is_current_leaf(folder) or is_base_leaf(folder):
-            return folder
-    return None
 
 
 def _name_status(output: str) -> Iterable[tuple[str, list[str]]]:
