@@ -36,7 +36,7 @@ def run_checks(item: CheckInput, config: CriticConfig | None = None) -> list[Ver
     config = config or DEFAULT_CONFIG
     question, answer = item.question or "", item.answer or ""
     empty = check_empty(question, answer)
-    verdicts: list[Verdict | None] = [empty, check_truncated(item.finish_reason)]
+    verdicts: list[Verdict | None] = [empty, check_truncated(answer, item.finish_reason)]
     if empty.passed:
         verdicts += [
             check_refusal(answer),
@@ -52,13 +52,17 @@ def run_checks(item: CheckInput, config: CriticConfig | None = None) -> list[Ver
 
 
 def check_language(question: str, answer: str, config: CriticConfig) -> Verdict | None:
+    """Question and answer are judged apart: an English question must not hide a French answer."""
     if config.language is None:
         return None
-    report = detect_language(f"{question}\n{answer}", config.language)
-    passed = report.score >= config.min_language_score
-    return Verdict("language", passed, report.score, report.reason,
-                   confidence=confidence_from_score(report.score, config.min_language_score)
-                   if report.words >= 8 else 0.5 + 0.05 * report.words)
+    reports = [detect_language(text, config.language) for text in (answer, question)]
+    judged = [r for r in reports if r.words >= 4] or reports[:1]
+    worst = min(judged, key=lambda r: r.score)
+    passed = worst.score >= config.min_language_score
+    confidence = (confidence_from_score(worst.score, config.min_language_score) if worst.words >= 8
+                  else 0.5 + 0.05 * worst.words)
+    which = "answer" if worst is reports[0] else "question"
+    return Verdict("language", passed, worst.score, f"{which} {worst.reason}", confidence=confidence)
 
 
 def check_lexical_support(question: str, answer: str, context: str | None, config: CriticConfig) -> Verdict | None:

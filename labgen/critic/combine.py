@@ -21,7 +21,7 @@ from labgen.records import Verdict
 
 WEIGHTS = {
     "faithfulness": 3.0, "lexical_support": 2.0, "pair_quality": 2.0, "safety": 2.0, "relevance": 1.5,
-    "standalone": 1.0, "question": 1.0, "instruction": 1.0, "language": 1.0, "refusal": 1.0,
+    "standalone": 1.0, "question": 1.0, "instruction": 1.0, "language": 0.5, "refusal": 1.0,
     "pii": 1.0, "echo": 1.0, "seed_copy": 1.0, "empty": 1.0, "truncated": 1.0, "blocklist": 1.0,
 }
 DEFAULT_WEIGHT = 1.0

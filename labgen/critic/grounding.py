@@ -16,7 +16,8 @@ from labgen.critic.lexicon import Word, content_words, specificity, split_senten
 
 _MIN_PREFIX = 5  # stems sharing a prefix this long match: "organiz" ~ "organ", "construct" ~ "construction"
 _SMOOTHING = 1.0  # pseudo-weight of supported content added to each sentence, so short ones don't dominate
-_NUMBER_PENALTY = 0.6  # factor per number of the answer absent from the context
+_NUMBER_PENALTY = 0.6  # factor per number (in digits) of the answer absent from the context
+_SPELLED_NUMBER_PENALTY = 0.85  # "nine in ten", "four fifths": often a paraphrase of the context's figure
 _NAME_PENALTY = 0.8  # factor per name of the answer absent from the context
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+", re.MULTILINE)
 
@@ -98,8 +99,9 @@ def lexical_support(answer: str, context: str, question: str = "") -> SupportRep
     if total_weight == 0:
         return SupportReport(1.0, 1.0, 1.0, "", (), (), 0)
     coverage = supported_weight / total_weight
-    score = (0.5 * coverage + 0.5 * weakest) * _NUMBER_PENALTY ** len(missing_numbers) \
-        * _NAME_PENALTY ** len(missing_names)
+    digits = sum(1 for n in missing_numbers if any(c.isdigit() for c in n))
+    score = (0.5 * coverage + 0.5 * weakest) * _NUMBER_PENALTY ** digits \
+        * _SPELLED_NUMBER_PENALTY ** (len(missing_numbers) - digits) * _NAME_PENALTY ** len(missing_names)
     return SupportReport(score=score, coverage=coverage, weakest_sentence=weakest, weakest_text=weakest_text,
                          missing_numbers=tuple(missing_numbers), missing_names=tuple(missing_names),
                          content_words=count)

@@ -16,9 +16,11 @@ from labgen.errors import ConfigError
 STOPWORDS: dict[str, frozenset[str]] = {
     "en": ENGLISH_STOPWORDS - {"s", "t", "d", "m", "a", "i"} | {"a", "i"},
     "fr": frozenset("le la les un une des du de et est sont en dans que qui pour pas sur au aux avec ce cette "
-                    "il elle ils nous vous je ne se son sa ses leur par plus ou mais comme été être".split()),
+                    "il elle ils nous vous je ne se son sa ses leur par plus ou mais comme été être environ "
+                    "très aussi tout tous sans sous entre chaque".split()),
     "de": frozenset("der die das und ist sind ein eine einen nicht zu mit von den dem des im auf für sich es "
-                    "ich sie wir auch als wird werden bei oder aber wie noch nach aus dass".split()),
+                    "ich sie wir auch als wird werden bei oder aber wie noch nach aus dass bis jeden jede jeder zum zur vom "
+                    "beim über unter kann können hat haben war waren man nur sehr durch einem einer eines".split()),
     "es": frozenset("el la los las un una unos y es son en de del que por para con no se su sus al lo como "
                     "más pero este esta fue ser muy también hay ya".split()),
     "it": frozenset("il lo la gli le un una di del della dei che è e sono in per con non si su al alla come "
@@ -72,8 +74,10 @@ def detect_language(text: str, expected: str = "en") -> LanguageReport:
     own = hits[expected]
     rival = max(v for code, v in hits.items() if code != expected)
     if own + rival == 0:
-        # No function words at all (a list of names, a terse phrase): no evidence either way.
-        stopword_signal = 0.6
+        # No function words at all: a list of names or a terse phrase says nothing either way, but
+        # a sentence of eight words or more without one is not prose in any listed language.
+        names = sum(1 for t in tokens if t[0].isupper()) / len(tokens)
+        stopword_signal = 0.2 if len(tokens) >= 8 and names < 0.5 else 0.6
     else:
         # Prose runs at 35-55% stopwords, terse answers at 15%: saturate there, and weigh rivals.
         stopword_signal = 0.5 * min(own / 0.15, 1.0) + 0.5 * own / (own + rival)

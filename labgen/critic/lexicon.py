@@ -105,10 +105,21 @@ def _merge_scaled_numbers(found: list[Word]) -> list[Word]:
     return out
 
 
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}
+_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_COMPOUND_NUMBER = re.compile(r"\b(" + "|".join(_TENS) + r")[- ](" + "|".join(_UNITS) + r")\b", re.IGNORECASE)
+
+
+def _compound_numbers(text: str) -> str:
+    """'forty-nine' -> '49', so spelled-out numbers match digits in a context."""
+    return _COMPOUND_NUMBER.sub(lambda m: str(_TENS[m.group(1).lower()] + _UNITS[m.group(2).lower()]), text)
+
+
 def words(text: str) -> list[Word]:
     """Every word of a text, with names told apart from sentence-initial capitals."""
     out: list[Word] = []
-    for sentence in split_sentences(text):
+    for sentence in split_sentences(_compound_numbers(text)):
         for index, match in enumerate(_TOKEN.finditer(sentence)):
             surface = match.group(0)
             if surface[0].isdigit():
@@ -141,7 +152,7 @@ def specificity(word: Word) -> float:
     words are short and listed in GENERIC_WORDS.
     """
     if word.is_number:
-        return 3.0
+        return 3.0 if any(c.isdigit() for c in word.surface) else 1.5  # spelled-out numbers are often paraphrase
     if word.is_name:
         return 2.5
     lower = word.surface.lower()

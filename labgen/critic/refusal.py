@@ -12,9 +12,11 @@ _PATTERNS = (
     r"\bi (?:can(?:no|')t|am unable to|am not able to|won't) (?:help|assist|provide|answer|comply|fulfil|do that)",
     r"\bi(?:'m| am) not (?:able|allowed|permitted) to\b",
     r"\bi do(?:n't| not) have (?:access to|the ability|enough information|information)",
-    r"\b(?:the|this) (?:context|passage|text|document|article) (?:does not|doesn't|did not) "
-    r"(?:mention|say|provide|contain|specify|include|state|discuss|give)",
-    r"\b(?:is|are) not (?:mentioned|provided|specified|stated|given|included) in the (?:context|passage|text|document)",
+    r"\b(?:the|this|that) (?:given |provided )?(?:context|passage|text|document|article|policy|manual|source|"
+    r"information|excerpt) (?:does not|doesn't|did not|do not) "
+    r"(?:mention|say|provide|contain|specify|include|state|discuss|give|cover)",
+    r"\b(?:is|are) not (?:mentioned|provided|specified|stated|given|included|covered) in the "
+    r"(?:context|passage|text|document|article|policy|manual|source|excerpt)",
     r"\b(?:there is|there's) no (?:information|mention) (?:about|of|on|regarding)\b",
     r"\bi cannot (?:determine|answer) (?:this|that|the question)\b",
     r"\bit is not (?:appropriate|ethical) for me\b", r"\bmy (?:knowledge cutoff|training data)\b",

@@ -10,7 +10,7 @@ import re
 from labgen.critic.confidence import confidence_from_score
 from labgen.critic.pii import find_pii
 from labgen.critic.refusal import find_refusal
-from labgen.critic.similarity import jaccard, normalized_words, shingles
+from labgen.critic.similarity import containment, jaccard, normalized_words, shingles
 from labgen.records import Verdict
 
 _MIN_ECHO_WORDS = 6  # shorter answers occur in any prompt by chance ("Paris")
@@ -24,12 +24,23 @@ def check_empty(question: str, answer: str) -> Verdict:
     return Verdict("empty", True, 1.0, "question and answer present", confidence=1.0)
 
 
-def check_truncated(finish_reason: str | None) -> Verdict | None:
-    if finish_reason is None:
-        return None
+_TRAILING_WORD = re.compile(r"(\w+)\W*$")
+_CUT_OFF_ENDINGS = frozenset("""a an the of to in on at by for with from and or but is are was were be been
+    its their his her our your this that these those which who whose than as if because""".split())
+
+
+def check_truncated(answer: str, finish_reason: str | None) -> Verdict | None:
+    """Cut off at the token limit (finish reason 'length'), or ending mid-sentence on a function word."""
     if finish_reason == "length":
         return Verdict("truncated", False, 0.0, "the answer was cut off at the token limit (finish reason "
                        "'length')", confidence=1.0)
+    stripped = (answer or "").rstrip()
+    last = _TRAILING_WORD.search(stripped)
+    if stripped and stripped[-1].isalnum() and last and last.group(1).lower() in _CUT_OFF_ENDINGS:
+        return Verdict("truncated", False, 0.0, f"the answer stops mid-sentence on {last.group(1)!r}",
+                       confidence=0.8)
+    if finish_reason is None:
+        return None
     return Verdict("truncated", True, 1.0, f"finished ({finish_reason})", confidence=1.0)
 
 
@@ -44,6 +55,8 @@ def check_echo(question: str, answer: str, prompt_text: str | None, context: str
                threshold: float) -> Verdict:
     """The answer repeats the question, or copies the prompt's own text (not its context)."""
     similarity = 1.0 if normalized_words(answer) == normalized_words(question) else jaccard(answer, question)
+    if len(normalized_words(answer)) >= 3:  # a piece of the question given back as the answer
+        similarity = max(similarity, containment(answer, question))
     source = "question"
     if prompt_text and len(normalized_words(answer)) >= _MIN_ECHO_WORDS:
         answer_shingles = shingles(answer)

@@ -142,3 +142,28 @@ def test_config_overrides_reject_unknown_names() -> None:
     assert CriticConfig().with_overrides(blocklist=["x"]).blocklist == ("x",)
     with pytest.raises(ConfigError):
         CriticConfig().with_overrides(no_such_setting=1)
+
+
+def test_an_answer_stopping_on_a_function_word_is_truncated_even_without_a_finish_reason() -> None:
+    found = verdicts(answer="The usual adult dose of paracetamol is")
+    assert not found["truncated"].passed and "'is'" in found["truncated"].reason
+    assert "truncated" not in verdicts(answer="It was completed in 1889")  # ends on a number: fine
+
+
+def test_a_fragment_of_the_question_given_back_is_an_echo() -> None:
+    assert not verdicts(answer="When was the Eiffel Tower")["echo"].passed
+    assert verdicts(answer="The Eiffel Tower was completed in 1889.")["echo"].passed
+
+
+def test_language_judges_question_and_answer_apart() -> None:
+    german = "Der Turm wurde im Jahr 1889 für die Weltausstellung in Paris fertiggestellt."
+    found = verdicts(answer=german)["language"]
+    assert not found.passed and found.reason.startswith("answer")
+
+
+@pytest.mark.parametrize("answer", [
+    "The policy does not specify when remote days must be recorded.",
+    "The completion date is not mentioned in the text.",
+])
+def test_non_answers_about_the_source_fail(answer: str) -> None:
+    assert not verdicts(answer=answer)["refusal"].passed
