@@ -60,14 +60,22 @@ def write_json_atomic(path: str | Path, value: Any) -> None:
 
 def write_jsonl_atomic(path: str | Path, rows: Iterable[Any]) -> int:
     """Write every row, one per line, atomically. Returns the number of rows."""
+    return write_lines_atomic(path, (dumps(row) for row in rows))
+
+
+def write_lines_atomic(path: str | Path, lines: Iterable[str]) -> int:
+    """Write already-serialized JSON lines (no trailing newline each) atomically. Returns the count.
+
+    For writers that splice JSON text they read rather than re-encode it (labgen mix, for speed).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     count = 0
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            for row in rows:
-                handle.write(dumps(row))
+            for line in lines:
+                handle.write(line)
                 handle.write("\n")
                 count += 1
             handle.flush()
