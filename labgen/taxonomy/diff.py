@@ -105,7 +105,8 @@ def _open_repo(root: Path) -> git.Repo:
         repo = git.Repo(root, search_parent_directories=True)
     except git.InvalidGitRepositoryError:
         raise GitError(f"{root} is not inside a git repository, so there is nothing to diff against",
-                       hint="run `git init` and commit the taxonomy, or use `--base empty` to list every leaf") from None
+                       hint="run `git init` and commit the taxonomy, or use `--base empty` to list every leaf"
+                       ) from None
     except git.GitError as error:
         raise GitError(f"cannot open the git repository holding {root}: {git_error_detail(error)}",
                        hint="check the repository with `git status`") from error
@@ -129,9 +130,11 @@ def _resolve_base(repo: git.Repo, base: str) -> tuple[str, list[str]]:
         return base, []
     if base == DEFAULT_BASE and _commit_of(repo, FALLBACK_BASE) is not None:
         return FALLBACK_BASE, [f"{DEFAULT_BASE} not found; using {FALLBACK_BASE}"]
+    shallow = " (this clone is shallow: in GitHub Actions use actions/checkout with fetch-depth: 0)" \
+        if _is_shallow(repo) else ""
     raise GitError(f"base ref {base!r} not found in {repo.working_tree_dir}",
                    hint=f"run `git fetch origin` if it is a remote branch, or pass an existing ref with --base "
-                        f"(a branch, tag or commit; `--base {EMPTY_BASE}` lists every leaf)")
+                        f"(a branch, tag or commit; `--base {EMPTY_BASE}` lists every leaf){shallow}")
 
 
 def _commit_of(repo: git.Repo, ref: str) -> str | None:
@@ -156,8 +159,16 @@ def _merge_base(repo: git.Repo, base: str) -> str:
     try:
         return str(repo.git.merge_base(base, head))
     except git.GitCommandError:
+        if _is_shallow(repo):
+            raise GitError(f"no merge-base of {base} and HEAD in this shallow clone",
+                           hint="fetch the history: `git fetch --unshallow origin`, or in GitHub Actions "
+                                "actions/checkout with fetch-depth: 0") from None
         raise GitError(f"{base} and HEAD share no history (no merge-base)",
                        hint=f"pass a base on the same history with --base, or `--base {EMPTY_BASE}`") from None
+
+
+def _is_shallow(repo: git.Repo) -> bool:
+    return (Path(repo.git_dir) / "shallow").exists()
 
 
 @dataclass(frozen=True)

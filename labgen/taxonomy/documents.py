@@ -51,7 +51,7 @@ def resolve_documents(ref: DocumentRef, taxonomy_root: Path, *, cache_dir: Path 
                             hint="give a git URL, or a path to a local git repository relative to the taxonomy root")
     patterns = [_checked_pattern(pattern, ref) for pattern in ref.patterns]
     if not patterns:
-        raise DocumentError(f"document of {ref.repo!r} lists no patterns",
+        raise DocumentError(f"document of {_display(ref.repo)!r} lists no patterns",
                             hint="add the files to read under document.patterns, e.g. ['*.md']")
     try:
         if is_remote(ref.repo):
@@ -64,17 +64,21 @@ def resolve_documents(ref: DocumentRef, taxonomy_root: Path, *, cache_dir: Path 
                 _fetch(repo, ref.repo, str(ref.commit), _timeout(timeout_s))
                 commit = _find_commit(repo, ref)
             if commit is None:
-                raise DocumentError(f"commit {ref.commit} not found in document repository {ref.repo}",
-                                    hint="check the sha with `git log` in that repository; it must be a commit "
-                                         "that exists there (pushed, for a remote)")
+                shallow = (Path(repo.git_dir) / "shallow").exists()
+                raise DocumentError(f"commit {ref.commit} not found in document repository {_display(ref.repo)}",
+                                    hint="the repository is a shallow clone: fetch its full history (`git fetch "
+                                         "--unshallow`; in GitHub Actions, actions/checkout with fetch-depth: 0)"
+                                    if shallow else "check the sha with `git log` in that repository; it must be a "
+                                                    "commit that exists there (pushed, for a remote)")
             return _read_documents(repo.commit(commit), ref, commit, patterns, max_bytes)
         finally:
             repo.close()
     except git.GitError as error:  # any gitpython failure not turned into a DocumentError above
-        raise DocumentError(f"git failed while reading documents from {ref.repo}: {git_error_detail(error)}",
+        raise DocumentError(f"git failed while reading documents from {_display(ref.repo)}: "
+                            f"{git_error_detail(error)}",
                             hint="check the repository with `git log` and `git fsck`") from error
     except OSError as error:  # the cache folder cannot be created or written, a file vanished
-        raise DocumentError(f"cannot read documents of {ref.repo}: {error}",
+        raise DocumentError(f"cannot read documents of {_display(ref.repo)}: {error}",
                             hint="check the permissions of the folders involved, or set LABGEN_CACHE_DIR") from error
 
 
@@ -143,7 +147,8 @@ def _checked_pattern(pattern: str, ref: DocumentRef) -> str:
     """A pattern relative to the repository top, refusing ones that could escape it."""
     text = str(pattern).strip()
     if not text:
-        raise DocumentError(f"document of {ref.repo!r} has an empty pattern", hint="remove it or name files, e.g. '*.md'")
+        raise DocumentError(f"document of {_display(ref.repo)!r} has an empty pattern",
+                            hint="remove it or name files, e.g. '*.md'")
     if text.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", text):
         raise DocumentError(f"document pattern {pattern!r} is absolute; patterns are relative to the top of the "
                             f"document repository", hint="drop the leading '/' (e.g. 'docs/*.md')")
@@ -216,8 +221,14 @@ def _fetch(repo: git.Repo, url: str, commit: str, timeout_s: float) -> None:
         raise _fetch_error(url, destination, error, "updated") from None
 
 
+def _display(url: str) -> str:
+    """The URL without a password or token, for messages."""
+    return re.sub(r"//[^/@]*@", "//***@", url)
+
+
 def _fetch_error(url: str, destination: Path, error: git.GitCommandError, action: str) -> DocumentError:
-    detail = git_error_detail(error)
+    detail = git_error_detail(error).replace(url, _display(url))
+    url = _display(url)
     hint = (f"use a local path to a git repository as document.repo (labgen's extension), or pre-populate the "
             f"cache with `git clone --bare {url} {destination}`")
     if any(sign in str(error).lower() for sign in _NETWORK_SIGNS):
@@ -232,10 +243,10 @@ def _find_commit(repo: git.Repo, ref: DocumentRef) -> str | None:
 
     sha = str(ref.commit).strip().lower()
     if not re.fullmatch(r"[0-9a-f]{4,64}", sha):
-        raise DocumentError(f"document commit {ref.commit!r} of {ref.repo} is not a commit sha",
+        raise DocumentError(f"document commit {ref.commit!r} of {_display(ref.repo)} is not a commit sha",
                             hint="pin a commit, not a branch or tag: `git rev-parse <ref>` in that repository")
     if len(sha) < 7:
-        raise DocumentError(f"document commit {ref.commit!r} of {ref.repo} is too short to be unambiguous",
+        raise DocumentError(f"document commit {ref.commit!r} of {_display(ref.repo)} is too short to be unambiguous",
                             hint="pin the full 40-character sha: `git rev-parse <short sha>`")
     candidates = str(repo.git.rev_parse(f"--disambiguate={sha}")).split()
     commits = []
@@ -246,11 +257,12 @@ def _find_commit(repo: git.Repo, ref: DocumentRef) -> str | None:
         except git.GitCommandError:
             continue
     if len(commits) > 1:
-        raise DocumentError(f"document commit {ref.commit!r} of {ref.repo} is ambiguous: it starts "
+        raise DocumentError(f"document commit {ref.commit!r} of {_display(ref.repo)} is ambiguous: it starts "
                             f"{len(commits)} commits ({', '.join(c[:12] for c in commits[:4])})",
                             hint="pin the full 40-character sha")
     if not commits and candidates:
-        raise DocumentError(f"document commit {ref.commit!r} of {ref.repo} names a git object that is not a commit",
+        raise DocumentError(f"document commit {ref.commit!r} of {_display(ref.repo)} names a git object that "
+                            f"is not a commit",
                             hint="pin a commit sha from `git log`")
     return commits[0] if commits else None
 
@@ -263,7 +275,7 @@ def _read_documents(commit: git.Commit, ref: DocumentRef, sha: str, patterns: li
         regex = glob_to_regex(pattern)
         matched = [path for path in blobs if regex.fullmatch(path)]
         if not matched:
-            raise DocumentError(f"document pattern {pattern!r} matches no file in {ref.repo} at {sha[:12]}",
+            raise DocumentError(f"document pattern {pattern!r} matches no file in {_display(ref.repo)} at {sha[:12]}",
                                 hint=f"files there include {_sample_files(blobs)}")
         for path in matched:
             chosen[path] = blobs[path]
@@ -275,7 +287,7 @@ def _read_documents(commit: git.Commit, ref: DocumentRef, sha: str, patterns: li
 
 def _read_blob(blob: git.Blob, ref: DocumentRef, sha: str, max_bytes: int) -> Document:
     path = str(blob.path)
-    where = f"{ref.repo}@{sha[:12]}:{path}"
+    where = f"{_display(ref.repo)}@{sha[:12]}:{path}"
     suffix = PurePosixPath(path).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         reason = " (PDFs and office files need converting to text first, e.g. to Markdown)" \

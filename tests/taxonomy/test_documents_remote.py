@@ -90,3 +90,11 @@ def test_a_corrupt_cache_entry_is_reported(origin, tmp_path: Path) -> None:
     (cache / sha256_text(bare.as_uri())).mkdir(parents=True)
     with pytest.raises(DocumentError, match="delete that folder"):
         resolve_documents(DocumentRef(bare.as_uri(), sha, ("doc.md",)), tmp_path, cache_dir=cache)
+
+
+def test_credentials_in_a_url_stay_out_of_messages(tmp_path: Path) -> None:
+    ref = DocumentRef("https://user:s3cret@nonexistent.invalid/x.git", "a" * 40, ("*.md",))
+    with pytest.raises(DocumentError) as caught:
+        resolve_documents(ref, tmp_path, cache_dir=tmp_path / "cache", timeout_s=20)
+    assert "s3cret" not in caught.value.render()
+    assert "could not be fetched" in caught.value.render()
