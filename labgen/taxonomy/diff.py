@@ -120,6 +120,9 @@ def _open_repo(root: Path) -> git.Repo:
 def _root_prefix(repo: git.Repo, root: Path) -> str:
     """The taxonomy root relative to the repository's top level, posix; "" when they coincide."""
     top = Path(str(repo.working_tree_dir)).resolve()
+    if not root.is_relative_to(top):  # e.g. a folder inside .git
+        raise GitError(f"{root} is not inside the work tree of the git repository at {top}",
+                       hint="point labgen at the taxonomy folder of a checkout")
     relative = root.relative_to(top).as_posix()
     return "" if relative == "." else relative
 
