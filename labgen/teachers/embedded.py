@@ -103,7 +103,7 @@ class EmbeddedTeacher(BoundedTeacher):
     def count_tokens(self, messages: Any) -> int:
         """Exact (the model's own chat template and tokenizer) once loaded; estimated before that."""
         messages = list(messages)
-        llm = self._llm
+        llm = self._llm or self._llm_logprobs
         if llm is None:
             return super().count_tokens(messages)
         if self._formatter is None:
@@ -157,16 +157,21 @@ class EmbeddedTeacher(BoundedTeacher):
                                   "stop": list(params.stop) or None, "seed": seed}
         if params.logprobs:  # llama-cpp-python returns none unless top_logprobs >= 1
             kwargs.update(logprobs=True, top_logprobs=max(1, params.top_logprobs))
+        prompt_tokens = self.count_tokens(messages)
+        if prompt_tokens >= self.n_ctx:  # llama.cpp would fail deep inside with a numpy error
+            raise self._context_error(f"the prompt has {prompt_tokens} tokens", params.max_tokens)
         try:
             return llm.create_chat_completion(**kwargs)  # type: ignore[no-any-return]
         except ValueError as exc:
             if "context window" in str(exc) or "exceed" in str(exc):
-                raise ContextLengthError(
-                    f"the prompt and max_tokens {params.max_tokens} do not fit the embedded model's "
-                    f"context of {self.n_ctx} tokens ({exc})",
-                    hint="raise teacher.n_ctx (SmolLM2 supports 8192), shorten the prompt or lower max_tokens",
-                ) from None
+                raise self._context_error(str(exc), params.max_tokens) from None
             raise
+
+    def _context_error(self, detail: str, max_tokens: int) -> ContextLengthError:
+        return ContextLengthError(
+            f"the prompt and max_tokens {max_tokens} do not fit the embedded model's context window of "
+            f"{self.n_ctx} tokens ({detail})",
+            hint="raise teacher.n_ctx (SmolLM2 supports 8192), shorten the prompt or lower max_tokens")
 
     async def _aclose_resources(self) -> None:
         executor, self._executor = self._executor, None

@@ -31,7 +31,8 @@ class LangChainTeacher(BoundedTeacher):
     def __init__(self, chat_model: Any = None, *, factory: Callable[[str], Any] | None = None,
                  model: str | None = None, discover: Callable[[], Any] | None = None,
                  max_in_flight: int = 256, request_timeout: float = 300.0,
-                 retry: RetryPolicy = RetryPolicy(), backend: str | None = None) -> None:
+                 retry: RetryPolicy = RetryPolicy(), backend: str | None = None,
+                 max_tokens_in_body: bool = False) -> None:
         super().__init__(max_in_flight=max_in_flight)
         if backend:
             self.backend = backend
@@ -42,6 +43,9 @@ class LangChainTeacher(BoundedTeacher):
         self.request_timeout = request_timeout
         self.retry = retry
         self._lock: asyncio.Lock | None = None
+        # ChatOpenAI renames max_tokens to max_completion_tokens, which vLLM < 0.6 and llama-cpp-python's
+        # server ignore; for OpenAI-compatible servers the classic field goes in the body as is.
+        self._max_tokens_in_body = max_tokens_in_body
 
     @classmethod
     def for_openai_server(cls, *, base_url: str, model: str | None, api_key: str, max_in_flight: int,
@@ -68,7 +72,7 @@ class LangChainTeacher(BoundedTeacher):
                 await client.aclose()
 
         return cls(factory=factory, model=model, discover=discover, max_in_flight=max_in_flight,
-                   request_timeout=request_timeout, retry=retry)
+                   request_timeout=request_timeout, retry=retry, max_tokens_in_body=True)
 
     @property
     def model(self) -> str:
@@ -96,8 +100,11 @@ class LangChainTeacher(BoundedTeacher):
         chat = await self._chat()
         messages = to_langchain_messages(request)
         params = request.params
-        kwargs: dict[str, Any] = {"temperature": params.temperature, "top_p": params.top_p,
-                                  "max_tokens": params.max_tokens}
+        kwargs: dict[str, Any] = {"temperature": params.temperature, "top_p": params.top_p}
+        if self._max_tokens_in_body:
+            kwargs["extra_body"] = {"max_tokens": params.max_tokens}
+        else:
+            kwargs["max_tokens"] = params.max_tokens
         if params.seed is not None:
             kwargs["seed"] = params.seed
         if params.n != 1:

@@ -1,0 +1,57 @@
+"""The embedded teacher on real generation (SmolLM2-135M via llama.cpp), short outputs only."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from labgen.cli import cli
+from labgen.teachers.base import ChatRequest, SamplingParams
+from labgen.teachers.embedded import EmbeddedTeacher, embedded_model_path
+
+MESSAGES = ({"role": "system", "content": "You are terse."},
+            {"role": "user", "content": "Name one colour of the rainbow."})
+
+
+def test_model_file_ships_in_the_package() -> None:
+    path = embedded_model_path()
+    assert path.suffix == ".gguf" and path.stat().st_size > 50_000_000
+
+
+def test_generation_text_finish_reason_usage_and_seed(embedded_teacher: EmbeddedTeacher) -> None:
+    request = ChatRequest(MESSAGES, SamplingParams(temperature=0.9, max_tokens=12, seed=42), stage="gen")
+    first, second = embedded_teacher.stream([request, request])
+    assert first.ok and first.text.strip()
+    assert first.finish_reason in ("stop", "length")
+    assert 0 < first.completion_tokens <= 12
+    assert first.prompt_tokens == embedded_teacher.count_tokens(MESSAGES)  # exact once loaded
+    assert first.text == second.text  # same seed, same text
+    assert embedded_teacher._llm_logprobs is None  # no logprobs asked: the logits_all instance stays unloaded
+    assert embedded_teacher.accounting.stages["gen"].requests == 2
+
+
+def test_logprobs_request_uses_the_logits_all_instance(embedded_teacher: EmbeddedTeacher) -> None:
+    request = ChatRequest(MESSAGES, SamplingParams(temperature=0.0, max_tokens=3, logprobs=True, top_logprobs=2))
+    completion = embedded_teacher.run(embedded_teacher.complete(request))
+    logprobs = completion.choices[0].logprobs
+    assert embedded_teacher._llm_logprobs is not None and embedded_teacher._llm_logprobs is not embedded_teacher._llm
+    assert logprobs and len(logprobs) == completion.completion_tokens
+    assert all(t.logprob <= 0 and len(t.top) <= 2 for t in logprobs)
+    assert logprobs[0].top and logprobs[0].top[0][1] >= logprobs[0].logprob  # the best alternative comes first
+
+
+def test_context_overflow_is_a_recorded_context_length_failure() -> None:
+    teacher = EmbeddedTeacher(n_ctx=64)
+    long_prompt = ({"role": "user", "content": "word " * 200},)
+    completion = teacher.run(teacher.complete(ChatRequest(long_prompt, SamplingParams(max_tokens=4))))
+    teacher.close()
+    assert completion.error_kind == "context_length" and "64" in (completion.error or "")
+
+
+def test_teacher_check_with_no_options_uses_the_embedded_model() -> None:
+    result = CliRunner().invoke(cli, ["teacher", "check"], env={"LABGEN_TEACHER": None})
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])
+    assert report["ok"] is True and report["backend"] == "local" and report["logprobs"] is True
+    assert report["model"] == "SmolLM2-135M-Instruct" and report["error"] is None
