@@ -33,7 +33,10 @@ class Match:
 
 @dataclass(frozen=True)
 class SeedText:
-    """A seed example's text for dedup; give the context for grounded skills (see sample_item)."""
+    """A seed example's text for dedup; give the context for grounded skills (see sample_item).
+
+    id: the seed example's id in its leaf ("seed-N"); by default its position in the list given."""
 
     text: str
     context: str | None = None
+    id: str | None = None

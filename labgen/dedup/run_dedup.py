@@ -18,7 +18,7 @@ from typing import Any
 from labgen.dedup.config import DedupConfig
 from labgen.dedup.decontaminate import ContaminationIndex, EvalItem
 from labgen.dedup.find import find_duplicates
-from labgen.dedup.items import DedupItem
+from labgen.dedup.items import DedupItem, SeedText
 from labgen.dedup.seeds import SeedInput, load_run_seeds, read_leaf_samples, sample_item, seed_item
 from labgen.dedup.write_back import Removal, write_back
 from labgen.errors import OutputError
@@ -99,7 +99,8 @@ def dedup_run(out_dir: Path, config: DedupConfig | None = None, seeds: Mapping[s
         for leaf in leaves:
             for number, seed in enumerate(seeds.get(leaf, ())):
                 items.append(seed_item(seed, leaf))
-                owners.append((leaf, -1, f"seed:{leaf}#seed-{number}"))
+                seed_id = seed.id if isinstance(seed, SeedText) and seed.id else f"seed-{number}"
+                owners.append((leaf, -1, f"seed:{leaf}#{seed_id}"))
     for leaf, rows in leaves.items():
         for position, row in enumerate(rows):
             if (leaf, position) not in removals:

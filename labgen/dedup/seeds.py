@@ -8,7 +8,7 @@ knowledge: question and answer together (the same question answered from another
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import yaml
 from labgen.dedup.items import DedupItem, SeedText
 from labgen.dedup.normalize import exact_key, normalize_text
 from labgen.jsonl import read_jsonl
+from labgen.taxonomy.leaf import Leaf
 
 SeedInput = str | SeedText
 
@@ -46,16 +47,24 @@ def seeds_from_qna(data: Any) -> list[SeedText]:
     """Seed texts of a parsed qna.yaml, in file order, the same way sample_item reads samples."""
     seeds: list[SeedText] = []
     examples = data.get("seed_examples") if isinstance(data, dict) else None
-    for example in examples if isinstance(examples, list) else []:
+    for number, example in enumerate(examples if isinstance(examples, list) else []):
         if not isinstance(example, dict):
             continue
         qnas = example.get("questions_and_answers")
         if isinstance(qnas, list):  # knowledge: each question and answer of the excerpt
-            seeds.extend(SeedText(f"{q.get('question') or ''}\n{q.get('answer') or ''}")
+            seeds.extend(SeedText(f"{q.get('question') or ''}\n{q.get('answer') or ''}", id=f"seed-{number}")
                          for q in qnas if isinstance(q, dict))
         elif isinstance(example.get("question"), str):
-            seeds.append(SeedText(example["question"], example.get("context") or None))
+            seeds.append(SeedText(example["question"], example.get("context") or None, id=f"seed-{number}"))
     return seeds
+
+
+def seeds_from_leaves(leaves: Iterable[Leaf]) -> dict[str, list[SeedText]]:
+    """Seed texts of loaded taxonomy leaves, for dedup_run(seeds=...) (ids seed-N follow this order)."""
+    return {leaf.path: [SeedText(f"{qna.question}\n{qna.answer}", id=example.id) if leaf.kind == "knowledge"
+                        else SeedText(qna.question, example.context or None, id=example.id)
+                        for example in leaf.seed_examples for qna in example.qna]
+            for leaf in leaves}
 
 
 def load_run_seeds(out_dir: Path, leaves: Sequence[str]) -> tuple[dict[str, list[SeedText]], list[str]]:

@@ -1,0 +1,63 @@
+"""render_text: the run summary as terminal tables."""
+
+from __future__ import annotations
+
+from labgen.report.summary import RunSummary
+from labgen.report.table import format_table
+
+_BAR_WIDTH = 30
+
+
+def render_text(summary: RunSummary, *, max_reasons: int = 20) -> str:
+    total = summary.total
+    run = summary.run
+    teacher = run.get("teacher")
+    teacher_text = (teacher.get("model") or teacher.get("backend")) if isinstance(teacher, dict) else teacher
+    out = [f"Run {summary.out_dir}",
+           f"  teacher {teacher_text or '-'}  taxonomy commit {str(run.get('taxonomy_commit') or '-')[:12]}"
+           f"  elapsed {run.get('elapsed_s') or '-'} s", ""]
+
+    out.append("Leaves")
+    rows: list[list[object]] = [[l.leaf, l.kind, l.generated, l.kept, l.rejected, l.dedup_removed, l.tokens,
+                                 l.tokens_per_kept] for l in summary.leaves]
+    rows.append(["TOTAL", "", total.generated, total.kept, total.rejected, total.dedup_removed, total.tokens,
+                 total.tokens_per_kept])
+    out.append(format_table(["leaf", "kind", "generated", "kept", "rejected", "dedup", "tokens", "tokens/kept"],
+                            rows, indent="  "))
+    out.append("")
+
+    out.append("Rejected by stage")
+    out.append(_histogram(summary.rejects_by_stage, "stage") if summary.rejects_by_stage else "  (no rejects)")
+    if summary.rejects_by_reason:
+        out += ["", "Rejected by reason"]
+        reasons = dict(list(summary.rejects_by_reason.items())[:max_reasons])
+        out.append(_histogram(reasons, "stage/reason"))
+        if len(summary.rejects_by_reason) > max_reasons:
+            out.append(f"  ... and {len(summary.rejects_by_reason) - max_reasons} more reasons")
+    if summary.contamination:
+        out.append(f"  {summary.contamination} samples overlapped an evaluation item (see dedup.json)")
+    out.append("")
+
+    out.append("Distribution of kept samples")
+    kind_rows = [[kind, count, count / total.kept if total.kept else 0.0] for kind, count in summary.by_kind.counts.items()]
+    out.append(format_table(["kind", "kept", "share"], kind_rows, indent="  "))
+    out.append(f"  entropy over leaves: {summary.by_leaf.entropy_bits:.3f} bits, normalized "
+               f"{summary.by_leaf.normalized:.3f} ({len(summary.by_leaf.counts)} leaves)")
+    out.append(f"  entropy over kinds:  {summary.by_kind.entropy_bits:.3f} bits, normalized "
+               f"{summary.by_kind.normalized:.3f} ({len(summary.by_kind.counts)} kinds)")
+    out.append(f"  tokens: {total.prompt_tokens:,} prompt + {total.completion_tokens:,} completion; "
+               f"per kept sample {total.tokens_per_kept:,.1f}" if total.tokens_per_kept is not None
+               else f"  tokens: {total.prompt_tokens:,} prompt + {total.completion_tokens:,} completion")
+    out.append("")
+
+    out.append("Critic threshold sweep (kept if critic score >= threshold)")
+    sweep_rows = [[p.threshold, p.kept, p.leaves_with_samples, p.entropy_bits, p.normalized_entropy]
+                  for p in summary.sweep]
+    out.append(format_table(["threshold", "kept", "leaves", "entropy bits", "normalized"], sweep_rows, indent="  "))
+    return "\n".join(out) + "\n"
+
+
+def _histogram(counts: dict[str, int], label: str) -> str:
+    top = max(counts.values()) if counts else 1
+    rows = [[key, count, "#" * max(1, round(_BAR_WIDTH * count / top))] for key, count in counts.items()]
+    return format_table([label, "count", ""], rows, indent="  ")
