@@ -156,7 +156,13 @@ def _checked_pattern(pattern: str, ref: DocumentRef) -> str:
     if ".." in parts or any(".." in part.split("\\") for part in parts):
         raise DocumentError(f"document pattern {pattern!r} tries to leave the document repository with '..'",
                             hint="patterns name files inside the repository, relative to its top folder")
-    return "/".join(parts)
+    checked = "/".join(parts)
+    try:
+        glob_to_regex(checked)
+    except re.error as error:
+        raise DocumentError(f"document pattern {pattern!r} is not a valid glob: {error}",
+                            hint="check its [...] classes (a range such as [a-z] must go upwards)") from None
+    return checked
 
 
 def _local_repo(repo_path: str, taxonomy_root: Path) -> git.Repo:

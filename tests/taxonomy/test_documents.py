@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import re
 import zlib
 from pathlib import Path
 
 import git
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from gitrepo import commit_all, init_repo, write_file
 
 from labgen.errors import DocumentError
@@ -208,3 +212,18 @@ def test_empty_repo_and_a_yaml_number_as_commit_are_handled(docs, taxonomy: Path
     number_ref = DocumentRef(repo="../docs", commit=1234567, patterns=("*.md",))  # type: ignore[arg-type]
     with pytest.raises(DocumentError, match="1234567"):
         resolve_documents(number_ref, taxonomy)
+
+
+def test_an_invalid_character_range_is_a_document_error(taxonomy: Path) -> None:
+    with pytest.raises(DocumentError, match="not a valid glob"):
+        resolve_documents(_ref("../docs", "a" * 40, "docs/[z-a].md"), taxonomy)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("ab.*?[]!-", max_size=8), st.text("ab.-]!", min_size=1, max_size=6))
+def test_within_one_segment_globs_agree_with_fnmatch(pattern: str, name: str) -> None:
+    try:
+        regex = glob_to_regex(pattern)
+    except re.error:
+        return  # reversed ranges: refused by resolve_documents (test above)
+    assert bool(regex.fullmatch(name)) == fnmatch.fnmatchcase(name, pattern)
