@@ -16,6 +16,7 @@ from pathlib import Path
 from labgen.errors import OutputError
 
 SAMPLES_FILE = "samples.jsonl"
+_STYLE_KEY = b'"answer_style"'
 _STYLE = re.compile(rb'"answer_style"\s*:\s*(null|"((?:[^"\\]|\\.)*)")')
 _READ_BUFFER = 1 << 20
 
@@ -49,15 +50,26 @@ def complete_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 
 
 def answer_style_of(line: bytes) -> str | None:
-    """The row's top-level `answer_style`, read from the raw line (None when absent or null)."""
-    matches = _STYLE.findall(line)
-    if not matches:
+    """The row's top-level `answer_style`, read from the raw line (None when absent or null).
+
+    The key cannot occur unescaped inside a JSON string, so a single occurrence is the field itself;
+    a line naming it more than once (a nested object) is parsed in full.
+    """
+    at = line.find(_STYLE_KEY)
+    if at < 0:
         return None
-    if len(matches) == 1:
-        whole, inner = matches[0]
-        return None if whole == b"null" else json.loads(b'"' + inner + b'"')
-    value = json.loads(line).get("answer_style")
-    return value if isinstance(value, str) else None
+    match = _STYLE.match(line, at)
+    if match is None or line.find(_STYLE_KEY, at + len(_STYLE_KEY)) >= 0:
+        try:
+            row = json.loads(line)
+        except ValueError:  # counted as a row here; reading it for output names the line
+            return None
+        value = row.get("answer_style") if isinstance(row, dict) else None
+        return value if isinstance(value, str) else None
+    inner = match.group(2)
+    if inner is None:
+        return None
+    return inner.decode("utf-8") if b"\\" not in inner else str(json.loads(b'"' + inner + b'"'))
 
 
 def find_sample_files(run_dir: Path) -> list[tuple[str, Path]]:
@@ -72,15 +84,15 @@ def find_sample_files(run_dir: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def scan_leaf(leaf: str, file: Path) -> LeafData | None:
-    """Count a leaf's rows per answer style; None for a leaf with no rows."""
+def scan_leaf(leaf: str, file: Path, *, by_style: bool = True) -> LeafData | None:
+    """Count a leaf's rows (per answer style when `by_style`, else all as None); None when it has none."""
     counts: dict[str | None, int] = {}
     first: bytes | None = None
     first_number = 0
     for number, line in complete_lines(file):
         if first is None:
             first, first_number = line, number
-        style = answer_style_of(line)
+        style = answer_style_of(line) if by_style else None
         counts[style] = counts.get(style, 0) + 1
     if first is None:
         return None
@@ -99,14 +111,18 @@ def scan_leaf(leaf: str, file: Path) -> LeafData | None:
                     style_counts=tuple(ordered))
 
 
-def scan_run(run_dir: Path) -> list[LeafData]:
-    """Every leaf of the run that has samples, in leaf-path order. Errors if the run is unusable."""
+def scan_run(run_dir: Path, *, by_style: bool = True) -> list[LeafData]:
+    """Every leaf of the run that has samples, in leaf-path order. Errors if the run is unusable.
+
+    `by_style=False` skips reading answer styles, for recipes that do not filter on them.
+    """
     if not run_dir.exists():
         raise OutputError("run directory not found", path=run_dir,
                           hint="run `labgen generate TAXONOMY --out OUT` first, then mix OUT")
     if not run_dir.is_dir():
         raise OutputError("not a directory", path=run_dir, hint="pass the --out folder of `labgen generate`")
-    leaves = [data for leaf, file in find_sample_files(run_dir) if (data := scan_leaf(leaf, file))]
+    leaves = [data for leaf, file in find_sample_files(run_dir)
+              if (data := scan_leaf(leaf, file, by_style=by_style))]
     if not leaves:
         raise OutputError("the run holds no samples (no non-empty <leaf>/samples.jsonl)", path=run_dir,
                           hint="check that `labgen generate` finished and kept samples")

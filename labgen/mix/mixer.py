@@ -7,7 +7,6 @@ files and spread evenly through it. Memory does not grow with the input.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,15 +15,20 @@ from typing import Any
 from labgen import __version__
 from labgen.errors import OutputError
 from labgen.hashing import sha256_file
-from labgen.jsonl import write_json_atomic, write_jsonl_atomic
+from labgen.jsonl import write_json_atomic, write_lines_atomic
 from labgen.mix.allocation import RowSelector, seeded_rng
+from labgen.mix.field_reader import PickedFields, pick_fields
 from labgen.mix.inventory import answer_style_of, complete_lines, scan_run
 from labgen.mix.plan import EXTERNAL_KIND, LeafTake, PhasePlan, ReplayTake, plan_recipe, plan_replay, unmatched_rows
 from labgen.mix.recipe import Recipe
-from labgen.mix.training_rows import TOO_LONG, Dropped, replayed_row, training_row
+from labgen.mix.training_rows import (TOO_LONG, Dropped, SystemPrompt, conversation_turns, encode_row,
+                                      metadata_of, too_long)
 
 MANIFEST_FILE = "mix_manifest.json"
-_REPLAYED_TAIL = b'"replayed":true}}\n'  # how labgen.jsonl writes a replayed row's metadata
+_REPLAYED_TAIL = b'"replayed":true}}\n'  # how a replayed row's metadata ends, as encode_row writes it
+_SAMPLE_FIELDS = frozenset({"id", "leaf", "kind", "messages"})
+_EXTERNAL_FIELDS = frozenset({"id", "messages"})
+_REPLAY_FIELDS = frozenset({"messages", "metadata"})
 
 
 @dataclass
@@ -74,7 +78,7 @@ def mix(run_dir: str | Path, recipe: Recipe, out_dir: str | Path, *, seed: int |
     """Build the phase files of `recipe` from the samples of a `labgen generate` run in `run_dir`."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     recipe = recipe.with_seed(seed)
-    leaves = scan_run(run_dir)
+    leaves = scan_run(run_dir, by_style=any(s.answer_styles for p in recipe.phases for s in p.sources))
     plans = plan_recipe(recipe, leaves)
     out_dir.mkdir(parents=True, exist_ok=True)
     own_rows: dict[str, tuple[Path, int]] = {}
@@ -89,7 +93,7 @@ def mix(run_dir: str | Path, recipe: Recipe, out_dir: str | Path, *, seed: int |
         rows = _tallied(_interleave(_new_rows(recipe, plan, tally, max_seq_len),
                                     _replay_rows(recipe, plan, replay_takes, tally, max_seq_len),
                                     plan.planned_new, sum(t.wanted for t in replay_takes)), tally)
-        write_jsonl_atomic(path, rows)
+        write_lines_atomic(path, rows)
         own_rows[plan.phase.name] = (path, tally.rows - tally.replayed)
         result = PhaseResult(plan.phase.name, path, tally.rows, tally.replayed, dict(sorted(tally.dropped.items())))
         results.append(result)
@@ -102,21 +106,30 @@ def mix(run_dir: str | Path, recipe: Recipe, out_dir: str | Path, *, seed: int |
     return MixResult(out_dir, manifest, tuple(results))
 
 
-def _tallied(rows: Iterable[dict[str, Any]], tally: PhaseTally) -> Iterator[dict[str, Any]]:
+@dataclass(frozen=True)
+class EncodedRow:
+    """A training row ready to write, with what the tallies need to know about it."""
+
+    line: str
+    leaf: str | None
+    source: str
+    replayed: bool
+
+
+def _tallied(rows: Iterable[EncodedRow], tally: PhaseTally) -> Iterator[str]:
     for row in rows:
-        meta = row["metadata"]
         tally.rows += 1
-        if meta["replayed"]:
+        if row.replayed:
             tally.replayed += 1
-            tally.count_leaf(meta["leaf"], "replayed")
+            tally.count_leaf(row.leaf, "replayed")
         else:
-            tally.sources[meta["source"]]["written"] += 1
-            tally.count_leaf(meta["leaf"], "rows")
-        yield row
+            tally.sources[row.source]["written"] += 1
+            tally.count_leaf(row.leaf, "rows")
+        yield row.line
 
 
-def _interleave(new_rows: Iterable[dict[str, Any]], replay_rows: Iterable[dict[str, Any]],
-                planned_new: int, planned_replay: int) -> Iterator[dict[str, Any]]:
+def _interleave(new_rows: Iterable[EncodedRow], replay_rows: Iterable[EncodedRow],
+                planned_new: int, planned_replay: int) -> Iterator[EncodedRow]:
     """Spread the replay rows evenly among the new ones (by the planned counts), then drain both."""
     new_iter, replay_iter = iter(new_rows), iter(replay_rows)
     total = planned_new + planned_replay
@@ -134,8 +147,8 @@ def _interleave(new_rows: Iterable[dict[str, Any]], replay_rows: Iterable[dict[s
 
 
 def _new_rows(recipe: Recipe, plan: PhasePlan, tally: PhaseTally,
-              max_seq_len: int | None) -> Iterator[dict[str, Any]]:
-    system_prompt = recipe.system_prompt_of(plan.phase)
+              max_seq_len: int | None) -> Iterator[EncodedRow]:
+    system = SystemPrompt(recipe.system_prompt_of(plan.phase))
     for source_plan in plan.sources:
         name = source_plan.source.name
         counts = tally.sources[name]
@@ -143,8 +156,8 @@ def _new_rows(recipe: Recipe, plan: PhasePlan, tally: PhaseTally,
             if take.wanted == 0:
                 continue
             rng = seeded_rng(recipe.seed, plan.phase.name, name, take.leaf or take.file.name)
-            for number, sample, copies in _selected(take, rng):
-                converted = _convert(sample, take, number, name, plan.phase.name, system_prompt, max_seq_len)
+            for number, picked, copies in _selected(take, rng):
+                converted = _encode_sample(picked, take, number, name, plan.phase.name, system, max_seq_len)
                 for _ in range(copies):
                     if isinstance(converted, Dropped):
                         tally.drop(converted.reason, counts)
@@ -152,45 +165,44 @@ def _new_rows(recipe: Recipe, plan: PhasePlan, tally: PhaseTally,
                         yield converted
 
 
-def _selected(take: LeafTake, rng: Any) -> Iterator[tuple[int, dict[str, Any], int]]:
-    """(line number, parsed row, copies) for each selected row of a leaf, reading it once."""
+def _selected(take: LeafTake, rng: Any) -> Iterator[tuple[int, PickedFields, int]]:
+    """(line number, the row's needed fields, copies) for each selected row of a leaf, reading it once."""
     selector = RowSelector(take.available, take.wanted, rng)
+    wanted = _EXTERNAL_FIELDS if take.kind == EXTERNAL_KIND else _SAMPLE_FIELDS
     for number, line in complete_lines(take.file):
         if take.styles is not None and answer_style_of(line) not in take.styles:
             continue
         copies = selector.copies()
         if copies:
-            yield number, _parse(line, take.file, number), copies
+            yield number, pick_fields(line, wanted, file=take.file, number=number), copies
         if selector.done:
             return
 
 
-def _parse(line: bytes, file: Path, number: int) -> dict[str, Any]:
-    try:
-        row = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise OutputError(f"line is not valid JSON ({exc})", path=file, line=number,
-                          hint="each line must be one JSON object; regenerate or remove the line") from None
-    if not isinstance(row, dict):
-        raise OutputError("line is not a JSON object", path=file, line=number,
-                          hint="each line must be one JSON object") from None
-    return row
-
-
-def _convert(sample: dict[str, Any], take: LeafTake, number: int, source: str, phase: str,
-             system_prompt: str, max_seq_len: int | None) -> dict[str, Any] | Dropped:
+def _encode_sample(picked: PickedFields, take: LeafTake, number: int, source: str, phase: str,
+                   system: SystemPrompt, max_seq_len: int | None) -> EncodedRow | Dropped:
+    fields = picked.fields
+    found = conversation_turns(fields.get("messages"))
+    if isinstance(found, Dropped):
+        return found
+    start, turns = found
+    if too_long(system, turns, max_seq_len):
+        return Dropped(TOO_LONG)
+    sample_id = fields.get("id")
     if take.kind == EXTERNAL_KIND:
-        sample_id = sample.get("id") if isinstance(sample.get("id"), str) else f"{take.file.name}:{number}"
-        return training_row(sample, system_prompt=system_prompt, source=source, phase=phase,
-                            max_seq_len=max_seq_len, leaf=None, kind=EXTERNAL_KIND, sample_id=sample_id)
-    return training_row(sample, system_prompt=system_prompt, source=source, phase=phase,
-                        max_seq_len=max_seq_len, leaf=sample.get("leaf") or take.leaf,
-                        kind=sample.get("kind") or take.kind)
+        leaf, kind = None, EXTERNAL_KIND
+        if not isinstance(sample_id, str):
+            sample_id = f"{take.file.name}:{number}"
+    else:
+        leaf, kind = fields.get("leaf") or take.leaf, fields.get("kind") or take.kind
+    metadata = metadata_of(leaf=leaf, kind=kind, sample_id=sample_id, source=source, phase=phase, replayed=False)
+    turn_json = picked.message_json[start:] if picked.message_json is not None else None
+    return EncodedRow(encode_row(system, turns, turn_json, metadata), leaf, source, False)
 
 
 def _replay_rows(recipe: Recipe, plan: PhasePlan, takes: list[ReplayTake], tally: PhaseTally,
-                 max_seq_len: int | None) -> Iterator[dict[str, Any]]:
-    system_prompt = recipe.system_prompt_of(plan.phase)
+                 max_seq_len: int | None) -> Iterator[EncodedRow]:
+    system = SystemPrompt(recipe.system_prompt_of(plan.phase))
     for take in takes:
         if take.wanted == 0:
             continue
@@ -202,8 +214,8 @@ def _replay_rows(recipe: Recipe, plan: PhasePlan, takes: list[ReplayTake], tally
                 continue
             copies = selector.copies()
             if copies:
-                converted = replayed_row(_parse(line, take.file, number), system_prompt=system_prompt,
-                                         phase=plan.phase.name, max_seq_len=max_seq_len)
+                picked = pick_fields(line, _REPLAY_FIELDS, file=take.file, number=number)
+                converted = _encode_replayed(picked, plan.phase.name, system, max_seq_len)
                 for _ in range(copies):
                     if isinstance(converted, Dropped):
                         tally.drop(converted.reason)
@@ -212,6 +224,23 @@ def _replay_rows(recipe: Recipe, plan: PhasePlan, takes: list[ReplayTake], tally
                         yield converted
             if selector.done:
                 break
+
+
+def _encode_replayed(picked: PickedFields, phase: str, system: SystemPrompt,
+                     max_seq_len: int | None) -> EncodedRow | Dropped:
+    """A row of an earlier phase's file, re-issued in `phase` under that phase's system prompt."""
+    found = conversation_turns(picked.fields.get("messages"))
+    if isinstance(found, Dropped):
+        return found
+    start, turns = found
+    if too_long(system, turns, max_seq_len):
+        return Dropped(TOO_LONG)
+    earlier = picked.fields.get("metadata") or {}
+    metadata = metadata_of(leaf=earlier.get("leaf"), kind=earlier.get("kind"),
+                           sample_id=earlier.get("sample_id"), source=str(earlier.get("source")),
+                           phase=phase, replayed=True)
+    turn_json = picked.message_json[start:] if picked.message_json is not None else None
+    return EncodedRow(encode_row(system, turns, turn_json, metadata), metadata["leaf"], metadata["source"], True)
 
 
 def _phase_entry(plan: PhasePlan, path: Path, tally: PhaseTally, replay: list[ReplayTake]) -> dict[str, Any]:

@@ -7,12 +7,17 @@ content. A row that cannot be made to fit is dropped with a reason; it is never 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from json.encoder import encode_basestring as encode_string  # type: ignore[attr-defined]
 from typing import Any
 
-from labgen.tokens import estimate_message_tokens
+from labgen.jsonl import dumps
+from labgen.tokens import estimate_message_tokens, estimate_tokens
 
 METADATA_KEYS = ("leaf", "kind", "sample_id", "source", "phase", "replayed")
+_MESSAGE_OVERHEAD = estimate_message_tokens([{"content": ""}])  # what tokens.py adds per message
 
 # Drop reasons, as counted in the manifest.
 NO_MESSAGES = "no_messages"
@@ -26,73 +31,102 @@ class Dropped:
     reason: str
 
 
-def chat_messages(raw: Any, system_prompt: str) -> list[dict[str, str]] | Dropped:
-    """The conversation with `system_prompt` as its one system message, or why it cannot be used.
+@dataclass(frozen=True)
+class SystemPrompt:
+    """A phase's system message, encoded once, with its token estimate."""
 
-    The sample's own leading system message is replaced; after it, roles must alternate user and
-    assistant, starting with user and ending with assistant, and no content may be blank.
+    text: str
+
+    @cached_property
+    def json(self) -> str:
+        return dumps({"role": "system", "content": self.text})
+
+    @cached_property
+    def tokens(self) -> int:
+        return estimate_tokens(self.text) + _MESSAGE_OVERHEAD
+
+
+def conversation_turns(messages: Any) -> tuple[int, list[dict[str, Any]]] | Dropped:
+    """(index of the first turn, the turns) of a sample's messages, its own system message left out.
+
+    After that system message, roles must alternate user and assistant, starting with user and ending
+    with assistant, and no content may be blank.
     """
-    if not isinstance(raw, list) or not raw:
+    if not isinstance(messages, list) or not messages:
         return Dropped(NO_MESSAGES)
-    turns = raw[1:] if isinstance(raw[0], dict) and raw[0].get("role") == "system" else raw
+    start = 1 if isinstance(messages[0], dict) and messages[0].get("role") == "system" else 0
+    turns = messages[start:]
     if not turns or len(turns) % 2:
         return Dropped(BAD_ROLES)
-    messages = [{"role": "system", "content": system_prompt}]
     for index, turn in enumerate(turns):
         if not isinstance(turn, dict) or turn.get("role") != ("user" if index % 2 == 0 else "assistant"):
             return Dropped(BAD_ROLES)
         content = turn.get("content")
         if not isinstance(content, str) or not content.strip():
             return Dropped(EMPTY_CONTENT)
-        messages.append({"role": turn["role"], "content": content})
-    return messages
+    return start, turns
 
 
-def training_row(sample: dict[str, Any], *, system_prompt: str, source: str, phase: str,
-                 max_seq_len: int | None, leaf: str | None = None, kind: str | None = None,
-                 sample_id: str | None = None) -> dict[str, Any] | Dropped:
-    """A sample of `labgen generate` (or an external messages row) as a training row, or a drop."""
-    messages = chat_messages(sample.get("messages"), system_prompt)
-    if isinstance(messages, Dropped):
-        return messages
-    if max_seq_len is not None and estimate_message_tokens(messages) > max_seq_len:
-        return Dropped(TOO_LONG)
-    metadata = {
-        "leaf": sample.get("leaf") if leaf is None else leaf,
-        "kind": sample.get("kind") if kind is None else kind,
-        "sample_id": sample.get("id") if sample_id is None else sample_id,
-        "source": source,
-        "phase": phase,
-        "replayed": False,
-    }
-    return {"messages": messages, "metadata": metadata}
+def too_long(system: SystemPrompt, turns: Sequence[dict[str, Any]], max_seq_len: int | None) -> bool:
+    """Whether the row's estimated tokens exceed max_seq_len (cheap when it plainly fits)."""
+    if max_seq_len is None:
+        return False
+    # estimate_tokens never exceeds a text's UTF-8 length, so short rows need no estimate at all.
+    upper = system.tokens + sum(_utf8_length(t["content"]) + _MESSAGE_OVERHEAD for t in turns)
+    if upper <= max_seq_len:
+        return False
+    return system.tokens + estimate_message_tokens(turns) > max_seq_len
 
 
-def replayed_row(row: dict[str, Any], *, system_prompt: str, phase: str,
-                 max_seq_len: int | None) -> dict[str, Any] | Dropped:
-    """A row of an earlier phase's file, re-issued in `phase` under that phase's system prompt."""
-    messages = chat_messages(row.get("messages"), system_prompt)
-    if isinstance(messages, Dropped):
-        return messages
-    if max_seq_len is not None and estimate_message_tokens(messages) > max_seq_len:
-        return Dropped(TOO_LONG)
-    metadata = dict(row.get("metadata") or {})
-    metadata["phase"] = phase
-    metadata["replayed"] = True
-    return {"messages": messages, "metadata": {key: metadata.get(key) for key in METADATA_KEYS}}
+def _utf8_length(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+def encode_row(system: SystemPrompt, turns: Sequence[dict[str, Any]], turn_json: Sequence[str] | None,
+               metadata: dict[str, Any]) -> str:
+    """The training row as one JSON line. A turn's JSON text from the input is reused when the turn
+    holds just role and content; anything else is encoded afresh with those two keys."""
+    parts = [system.json]
+    for index, turn in enumerate(turns):
+        if turn_json is not None and len(turn) == 2:
+            parts.append(turn_json[index])
+        else:
+            parts.append(dumps({"role": turn["role"], "content": turn["content"]}))
+    return '{"messages":[' + ",".join(parts) + '],"metadata":' + _encode_flat(metadata) + "}"
+
+
+def _encode_flat(values: dict[str, Any]) -> str:
+    """A flat dict as labgen.jsonl.dumps writes it, without building an encoder per call."""
+    return "{" + ",".join(encode_string(key) + ":" + _encode_scalar(value) for key, value in values.items()) + "}"
+
+
+def _encode_scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return encode_string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return dumps(value)
+
+
+def metadata_of(*, leaf: str | None, kind: str | None, sample_id: str | None, source: str, phase: str,
+                replayed: bool) -> dict[str, Any]:
+    return {"leaf": leaf, "kind": kind, "sample_id": sample_id, "source": source, "phase": phase,
+            "replayed": replayed}
 
 
 def conformance_problem(row: Any) -> str | None:
-    """Why a written row breaks the training format, or None. Used by tests and by `check_phase_file`."""
+    """Why a written row breaks the training format, or None. For tests and for checking phase files."""
     if not isinstance(row, dict) or set(row) != {"messages", "metadata"}:
         return "a row must have exactly the keys messages and metadata"
     messages = row["messages"]
     if not isinstance(messages, list) or len(messages) < 3:
         return "messages must hold a system message and at least one user/assistant pair"
-    if messages[0].get("role") != "system":
-        return "the first message must be the system message"
     for index, message in enumerate(messages):
-        if set(message) != {"role", "content"}:
+        if not isinstance(message, dict) or set(message) != {"role", "content"}:
             return f"message {index} must have exactly role and content"
         expected = "system" if index == 0 else ("user" if index % 2 else "assistant")
         if message["role"] != expected:
@@ -102,6 +136,6 @@ def conformance_problem(row: Any) -> str | None:
     if messages[-1]["role"] != "assistant":
         return "the last message must be the assistant's"
     metadata = row["metadata"]
-    if not isinstance(metadata, dict) or tuple(sorted(metadata)) != tuple(sorted(METADATA_KEYS)):
+    if not isinstance(metadata, dict) or sorted(metadata) != sorted(METADATA_KEYS):
         return f"metadata must have exactly the keys {', '.join(METADATA_KEYS)}"
     return None

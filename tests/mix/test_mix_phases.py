@@ -266,3 +266,22 @@ def test_a_run_without_samples_is_a_clear_error(tmp_path: Path) -> None:
         mix(tmp_path / "run", load_recipe("default"), tmp_path / "out")
     with pytest.raises(OutputError, match="run directory not found"):
         mix(tmp_path / "missing", load_recipe("default"), tmp_path / "out")
+
+
+def test_rows_written_in_any_json_style_come_out_the_same(tmp_path: Path) -> None:
+    leaf = "compositional_skills/a"
+    turns = [{"role": "system", "content": "own"}, {"role": "user", "content": "Ça va? \u2603 \"quoted\"\n"},
+             {"role": "assistant", "content": "Très bien.", "name": "bot"}]
+    rows = [sample(leaf, i, messages=turns) for i in range(3)]
+    for style, options in (("compact", {"separators": (",", ":"), "ensure_ascii": False}),
+                           ("spaced", {"ensure_ascii": True})):
+        path = tmp_path / style / leaf / "samples.jsonl"
+        path.parent.mkdir(parents=True)
+        path.write_text("".join(json.dumps(row, **options) + "\n" for row in rows), encoding="utf-8")
+    compact, spaced = (read_rows(mix(tmp_path / style, load_recipe("default"), tmp_path / f"out-{style}")
+                                 .phases[1].file) for style in ("compact", "spaced"))
+    assert compact == spaced and len(compact) == 3
+    for row in compact:
+        assert conformance_problem(row) is None
+        assert row["messages"][1:] == [{"role": "user", "content": "Ça va? \u2603 \"quoted\"\n"},
+                                       {"role": "assistant", "content": "Très bien."}]
