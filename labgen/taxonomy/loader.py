@@ -153,7 +153,3 @@ def load_qna(file: Path, *, taxonomy_root: Path | None = None,
     raw = read_capped(file, max_bytes)
     return parse_qna_text(file, raw, decode_text(file, raw))
 
-
-def is_inside(path: Path, root: Path) -> bool:
-    """True when `path` resolves inside `root` (both resolved through links)."""
-    return Path(os.path.realpath(path)).is_relative_to(Path(os.path.realpath(root)))

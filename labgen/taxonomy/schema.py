@@ -14,6 +14,7 @@ from typing import Any
 
 from labgen.taxonomy.leaf import ERROR, KNOWLEDGE, Problem
 from labgen.taxonomy.loader import LoadedQna
+from labgen.taxonomy.schema_fast import Check, compile_fast_check
 from labgen.taxonomy.yaml_tree import YamlPath
 
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
@@ -37,14 +38,20 @@ def schema_family(branch: str | None, data: dict[str, Any]) -> str:
     return KNOWLEDGE if branch == KNOWLEDGE else "compositional_skills"
 
 
+def load_schema(family: str, version: int) -> dict[str, Any]:
+    """One of labgen's shipped schemas, e.g. ('knowledge', 3)."""
+    schema: dict[str, Any] = json.loads((SCHEMAS_DIR / f"{family}.v{version}.json").read_text(encoding="utf-8"))
+    return schema
+
+
 @functools.lru_cache(maxsize=None)
-def compiled_validator(family: str, version: int) -> Any:
-    """The Draft 2020-12 validator of one schema, built on first use and kept."""
+def compiled_validator(family: str, version: int) -> tuple[Any, Check | None]:
+    """The Draft 2020-12 validator of one schema and its fast pre-check, built on first use and kept."""
     from jsonschema import Draft202012Validator
 
-    schema = json.loads((SCHEMAS_DIR / f"{family}.v{version}.json").read_text(encoding="utf-8"))
+    schema = load_schema(family, version)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return Draft202012Validator(schema), compile_fast_check(schema)
 
 
 def declared_version(loaded: LoadedQna, family: str) -> tuple[int | None, list[Problem]]:
@@ -149,7 +156,9 @@ def schema_problems(loaded: LoadedQna, branch: str | None) -> tuple[int | None, 
     version, problems = declared_version(loaded, family)
     if version is None:
         return None, problems
-    validator = compiled_validator(family, version)
+    validator, fast_check = compiled_validator(family, version)
+    if fast_check is not None and fast_check(loaded.data):
+        return version, problems
     for error in validator.iter_errors(loaded.data):
         problems.extend(_problems_of(error, loaded))
     problems.sort(key=lambda p: (p.line or 0, p.col or 0))

@@ -69,8 +69,8 @@ def _document_problems(report: LeafReport, loaded: LoadedQna, root: Path,
     return []
 
 
-def _check(file: Path, root: Path | None, options: ValidateOptions) -> LeafReport:
-    report, loaded = check_leaf(file, root, options)
+def _check(file: Path, root: Path | None, options: ValidateOptions, location_checked: bool) -> LeafReport:
+    report, loaded = check_leaf(file, root, options, location_checked=location_checked)
     if (options.skip_documents or report.leaf is None or report.leaf.kind != KNOWLEDGE
             or loaded is None or root is None):
         return report
@@ -114,7 +114,9 @@ def validate(paths: Sequence[Path], *, options: ValidateOptions | None = None) -
     options = options or ValidateOptions()
     targets = [resolve_target(Path(p)) for p in paths]
     reports: dict[str, LeafReport] = {}
+    cwd = os.getcwd()
     for target in targets:
+        checked: frozenset[Path] = frozenset()  # files scan_tree proved to lie inside the root
         if options.changed_base is not None:
             files = _changed_files(target, options.changed_base)
             outside: tuple[LeafReport, ...] = ()
@@ -123,10 +125,11 @@ def validate(paths: Sequence[Path], *, options: ValidateOptions | None = None) -
         else:
             scan = scan_tree(target.start, target.root or target.start)
             files, outside = list(scan.files), scan.outside_links
+            checked = frozenset(scan.files) - scan.linked_files
         for report in outside:
             reports.setdefault(report.path, report)
         for file in files:
-            shown = display_path(file)
+            shown = display_path(file, cwd)
             if shown not in reports:
-                reports[shown] = _check(file, target.root, options)
+                reports[shown] = _check(file, target.root, options, file in checked)
     return [reports[key] for key in sorted(reports)]

@@ -26,17 +26,21 @@ from labgen.taxonomy.schema import schema_problems
 
 @dataclass(frozen=True)
 class TreeScan:
-    """The leaf files under a folder (sorted), and reports for folder links that leave the tree."""
+    """The leaf files under a folder (sorted), reports for folder links that leave the tree, and
+    which files are themselves symbolic links (the only ones whose location still needs checking)."""
 
     files: tuple[Path, ...]
     outside_links: tuple[LeafReport, ...]
+    linked_files: frozenset[Path] = frozenset()
 
 
-def display_path(path: Path) -> str:
-    """The path relative to the current directory when it lies below it, else as it is."""
-    absolute = Path(os.path.abspath(path))
-    cwd = Path.cwd()
-    return absolute.relative_to(cwd).as_posix() if absolute.is_relative_to(cwd) else absolute.as_posix()
+def display_path(path: Path | str, cwd: str | None = None) -> str:
+    """The path relative to the current directory when it lies below it, else absolute (posix)."""
+    absolute = os.path.abspath(path)
+    cwd = cwd if cwd is not None else os.getcwd()
+    prefix = cwd.rstrip(os.sep) + os.sep
+    shown = absolute[len(prefix):] if absolute.startswith(prefix) else absolute
+    return shown.replace(os.sep, "/")
 
 
 def infer_root(file: Path) -> Path | None:
@@ -52,10 +56,10 @@ def branch_of(file: Path, root: Path | None) -> str | None:
     """The branch a file belongs to: the top folder under the root, when it is one of BRANCHES."""
     if root is None:
         return None
-    try:
-        parts = Path(os.path.abspath(file)).relative_to(Path(os.path.abspath(root))).parts
-    except ValueError:
+    absolute, top = os.path.abspath(file), os.path.abspath(root).rstrip(os.sep) + os.sep
+    if not absolute.startswith(top):
         return None
+    parts = absolute[len(top):].split(os.sep)
     return parts[0] if len(parts) > 1 and parts[0] in BRANCHES else None
 
 
@@ -65,40 +69,50 @@ def scan_tree(start: Path, root: Path) -> TreeScan:
     Hidden folders (.git, ...) are skipped; folder links are followed when they stay inside the root
     and reported when they lead out of it.
     """
-    real_root = Path(os.path.realpath(root))
+    real_root = os.path.realpath(root)
     files: list[Path] = []
+    linked: set[Path] = set()
     outside: list[LeafReport] = []
     visited: set[str] = set()
-    stack = [Path(start)]
+    real_start = os.path.realpath(start)
+    if not _contains(real_root, real_start):
+        return TreeScan((), (_outside_link_report(Path(start), Path(real_root)),))
+    stack: list[tuple[str, str]] = [(os.fspath(start), real_start)]  # (path as walked, real path)
     while stack:
-        folder = stack.pop()
-        real = os.path.realpath(folder)
+        folder, real = stack.pop()
         if real in visited:
             continue
         visited.add(real)
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as iterator:
+                entries = sorted(iterator, key=lambda e: e.name)
         except OSError:
             continue
-        subfolders: list[Path] = []
+        subfolders: list[tuple[str, str]] = []
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            path = Path(entry.path)
             try:
-                is_dir = entry.is_dir()
+                is_dir, is_link = entry.is_dir(), entry.is_symlink()
             except OSError:
                 continue
             if is_dir:
-                if entry.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(real_root):
-                    outside.append(_outside_link_report(path, real_root))
+                target = os.path.realpath(entry.path) if is_link else os.path.join(real, entry.name)
+                if is_link and not _contains(real_root, target):
+                    outside.append(_outside_link_report(Path(entry.path), Path(real_root)))
                 else:
-                    subfolders.append(path)
+                    subfolders.append((entry.path, target))
             elif is_leaf_file_name(entry.name):
-                files.append(path)
+                files.append(Path(entry.path))
+                if is_link:
+                    linked.add(files[-1])
         stack.extend(reversed(subfolders))
     files.sort(key=lambda p: p.as_posix())
-    return TreeScan(tuple(files), tuple(outside))
+    return TreeScan(tuple(files), tuple(outside), frozenset(linked))
+
+
+def _contains(real_root: str, real_path: str) -> bool:
+    return real_path == real_root or real_path.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 def _outside_link_report(link: Path, root: Path) -> LeafReport:
@@ -145,31 +159,34 @@ def _seed_examples(loaded: LoadedQna, kind: str) -> tuple[SeedExample, ...]:
 def build_leaf(loaded: LoadedQna, root: Path | None, branch: str | None, kind: str, version: int) -> Leaf:
     """A Leaf from a schema-valid qna.yaml (the caller has checked the schema)."""
     data = loaded.data
-    folder = Path(os.path.abspath(loaded.file.parent))
-    relative = folder.relative_to(os.path.abspath(root)) if root is not None else Path(folder.name)
+    folder = os.path.dirname(os.path.abspath(loaded.file))
+    relative = os.path.relpath(folder, os.path.abspath(root)) if root is not None else os.path.basename(folder)
     document = None
     if kind == KNOWLEDGE:
         doc = data["document"]
         document = DocumentRef(repo=doc["repo"], commit=doc["commit"], patterns=tuple(doc["patterns"]))
     description = data.get("domain") if kind == KNOWLEDGE else data.get("task_description")
     return Leaf(
-        path=relative.as_posix(), file=os.path.abspath(loaded.file), branch=branch or "", kind=kind,
+        path=relative.replace(os.sep, "/"), file=os.path.abspath(loaded.file), branch=branch or "", kind=kind,
         version=version, created_by=data["created_by"], description=(description or "").strip(),
         seed_examples=_seed_examples(loaded, kind), content_hash=leaf_content_hash(loaded.file, loaded.raw),
         document=document, document_outline=data.get("document_outline"), data=data,
     )
 
 
-def check_leaf(file: Path, taxonomy_root: Path | None,
-               options: ValidateOptions | None = None) -> tuple[LeafReport, LoadedQna | None]:
-    """The report of one qna.yaml and, when it parsed, the parsed file (for callers that need lines)."""
+def check_leaf(file: Path, taxonomy_root: Path | None, options: ValidateOptions | None = None, *,
+               location_checked: bool = False) -> tuple[LeafReport, LoadedQna | None]:
+    """The report of one qna.yaml and, when it parsed, the parsed file (for callers that need lines).
+
+    location_checked: the caller (scan_tree) already knows the file resolves inside the root.
+    """
     options = options or ValidateOptions()
     root = taxonomy_root if taxonomy_root is not None else infer_root(file)
     branch = branch_of(file, root)
     problems = file_name_problems(file) + placement_problems(branch)
     shown = display_path(file)
     try:
-        loaded = load_qna(file, taxonomy_root=root, max_bytes=options.max_bytes)
+        loaded = load_qna(file, taxonomy_root=None if location_checked else root, max_bytes=options.max_bytes)
     except QnaLoadError as error:
         problem = Problem(ERROR, error.message + (f"; {error.hint}" if error.hint else ""), error.line, error.col)
         return LeafReport(shown, None, None, tuple(problems + [problem])), None
@@ -195,7 +212,8 @@ def load_taxonomy(root: Path, *, options: ValidateOptions | None = None) -> list
     """Load and check every leaf under a taxonomy root, in sorted order (no documents, no git)."""
     root = Path(root)
     scan = scan_tree(root, root)
-    reports = [load_leaf(file, root, options=options) for file in scan.files]
+    reports = [check_leaf(file, root, options, location_checked=file not in scan.linked_files)[0]
+               for file in scan.files]
     return sorted(reports + list(scan.outside_links), key=lambda r: r.path)
 
 

@@ -16,9 +16,9 @@ import yaml.constructor
 import yaml.resolver
 
 try:
-    from yaml import CSafeLoader as _EventLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _EventLoader  # type: ignore[assignment]
+    from yaml._yaml import CParser as _EventParser  # libyaml: events only, no Python constructor
+except ImportError:  # pragma: no cover - PyYAML built without libyaml (about 10x slower)
+    from yaml import SafeLoader as _EventParser  # type: ignore[assignment]
 
 YamlPath = tuple[str | int, ...]
 Position = tuple[int, int]  # (line, col), both 1-based
@@ -63,6 +63,21 @@ _NO_KEY = object()  # a mapping waiting for its next key
 _MERGE_KEY = object()  # a mapping whose pending key is the merge key '<<'
 
 
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+
+
+def _resolve_plain(value: str) -> str:
+    """The tag YAML 1.1 gives an untagged plain scalar (what SafeLoader's resolver does, inlined)."""
+    candidates = _IMPLICIT.get(value[0] if value else "", ())
+    for tag, pattern in candidates:
+        if pattern.match(value):
+            return str(tag)
+    for tag, pattern in _IMPLICIT.get(None, ()):  # type: ignore[call-overload]
+        if pattern.match(value):
+            return str(tag)
+    return _STR
+
+
 def _position(mark: Any) -> Position:
     return (mark.line + 1, mark.column + 1)
 
@@ -78,7 +93,6 @@ class _Builder:
         self.stack: list[_Frame] = []
         self.root: Any = None
         self.documents = 0
-        self.resolver = yaml.resolver.Resolver()
         self.constructor = yaml.constructor.SafeConstructor()
 
     # -- placing a finished value into its parent ------------------------------------------------
@@ -97,7 +111,7 @@ class _Builder:
             return (*frame.path, "<<")
         return (*frame.path, frame.pending_key)
 
-    def _place(self, value: Any, nodes: int, mark: Any, *, is_merge_key: bool = False) -> None:
+    def _place(self, value: Any, nodes: int, mark: Any) -> None:
         if not self.stack:
             self.root = value
             return
@@ -107,7 +121,7 @@ class _Builder:
             frame.value.append(value)
             return
         if frame.pending_key is _NO_KEY:
-            self._set_key(frame, value, mark, is_merge_key)
+            self._set_key(frame, value, mark)
             return
         key = frame.pending_key
         frame.pending_key = _NO_KEY
@@ -116,15 +130,12 @@ class _Builder:
             return
         frame.value[key] = value  # type: ignore[index]
 
-    def _set_key(self, frame: _Frame, key: Any, mark: Any, is_merge_key: bool) -> None:
+    def _set_key(self, frame: _Frame, key: Any, mark: Any, source: str | None = None) -> None:
         line, col = _position(mark)
-        if is_merge_key:
-            frame.pending_key = _MERGE_KEY
-            return
         if not isinstance(key, str):
-            shown = "null" if key is None else repr(key) if not isinstance(key, (dict, list)) else type(key).__name__
-            raise YamlTreeError(f"key {shown} is not a string; quote it (\"{key}\") or rename it",
-                                line, col)
+            text = source if source is not None else str(key)
+            raise YamlTreeError(f"key '{text}' is read as {type(key).__name__}, not text; keys must be strings: "
+                                f"quote it ('{text}':) or rename it", line, col)
         assert isinstance(frame.value, dict)
         if key in frame.value:  # merged keys are applied at the mapping's end, so only real keys collide
             first = self.positions.get((*frame.path, key), (None, None))[0]
@@ -141,21 +152,40 @@ class _Builder:
 
     # -- events ---------------------------------------------------------------------------------
     def scalar(self, event: Any) -> None:
-        is_key = bool(self.stack) and isinstance(self.stack[-1].value, dict) \
-            and self.stack[-1].pending_key is _NO_KEY
         tag = event.tag
-        if tag is None or tag == "!":
-            tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
-        if is_key and tag == _MERGE:
-            self._place(None, 0, event.start_mark, is_merge_key=True)
+        if tag is None or tag == "!":  # quoted and block scalars are text; plain ones are resolved
+            tag = _STR if event.style or tag == "!" else _resolve_plain(event.value)
+        stack = self.stack
+        frame = stack[-1] if stack else None
+        if frame is not None and frame.pending_key is _NO_KEY and type(frame.value) is dict:
+            if tag == _MERGE:
+                frame.pending_key = _MERGE_KEY
+                return
+            key = event.value if tag == _STR else self._construct_scalar(tag, event)
+            if event.anchor:
+                self.anchors[event.anchor] = (key, 1)
+            frame.nodes += 1
+            self._set_key(frame, key, event.start_mark, event.value)
             return
-        path = self._child_path(event.start_mark)
-        value = self._construct_scalar(tag, event)
+        value = event.value if tag == _STR else self._construct_scalar(tag, event)
         if event.anchor:
             self.anchors[event.anchor] = (value, 1)
-        if path is not None and not is_key and path not in self.positions:
-            self.positions[path] = _position(event.start_mark)
-        self._place(value, 1, event.start_mark)
+        if frame is None:
+            self.root = value
+            return
+        frame.nodes += 1
+        container = frame.value
+        if type(container) is list:
+            mark = event.start_mark
+            self.positions[(*frame.path, len(container))] = (mark.line + 1, mark.column + 1)
+            container.append(value)
+            return
+        key = frame.pending_key
+        frame.pending_key = _NO_KEY
+        if key is _MERGE_KEY:
+            self._merge(frame, value, event.start_mark)
+            return
+        container[key] = value  # type: ignore[index]
 
     def _construct_scalar(self, tag: str, event: Any) -> Any:
         if tag == _STR:
@@ -226,7 +256,7 @@ class _Builder:
 def parse_yaml(text: str) -> tuple[Any, dict[YamlPath, Position]]:
     """Parse one YAML document; return its plain value (None for an empty document) and key positions."""
     builder = _Builder()
-    loader = _EventLoader(text)
+    loader = _EventParser(text)
     try:
         while True:
             event = loader.get_event()
