@@ -112,3 +112,26 @@ def test_missing_run_directory_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(OutputError, match="run directory not found"):
         dedup_run(tmp_path / "nope")
+
+
+def test_knowledge_seeds_from_leaf_records_name_the_seed_example(tmp_path: Path) -> None:
+    from labgen.dedup import seeds_from_leaves
+    from labgen.taxonomy.leaf import QnA, SeedExample
+
+    leaf_path = "knowledge/geography/rivers"
+    examples = tuple(SeedExample(id=f"seed-{n}", context=f"Excerpt {n}.",
+                                 qna=(QnA(f"Question {n}a about rivers?", f"Answer {n}a."),
+                                      QnA(f"Which river is longest in region {n}?", f"The river number {n}.")))
+                     for n in range(3))
+
+    class FakeLeaf:  # only the fields seeds_from_leaves reads
+        path, kind, seed_examples = leaf_path, "knowledge", examples
+
+    seeds = seeds_from_leaves([FakeLeaf()])  # type: ignore[list-item]
+    assert [s.id for s in seeds[leaf_path]] == ["seed-0", "seed-0", "seed-1", "seed-1", "seed-2", "seed-2"]
+    rows = [make_sample(leaf_path, "Which river is longest in region 1?", "The river number 1.", kind="knowledge"),
+            make_sample(leaf_path, "Which river is longest in region 1?", "It is the Amazon, by far.", kind="knowledge")]
+    write_run(tmp_path, {leaf_path: rows})
+    report = dedup_run(tmp_path, seeds=seeds)
+    assert [(r.sample_id, r.duplicate_of, r.reason) for r in report.removals] == [
+        (rows[0]["id"], f"seed:{leaf_path}#seed-1", "exact copy of a seed")]
