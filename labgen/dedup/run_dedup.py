@@ -56,8 +56,10 @@ class DedupReport:
         by_reason = Counter(f"{r.stage}/{r.reason}" for r in self.removals)
         return {
             "config": self.config.as_dict(),
-            "leaves": {l.leaf: {"before": l.before, "kept": l.kept, "removed": dict(l.removed)} for l in self.leaves},
-            "totals": {"before": sum(l.before for l in self.leaves), "kept": sum(l.kept for l in self.leaves),
+            "leaves": {leaf.leaf: {"before": leaf.before, "kept": leaf.kept, "removed": dict(leaf.removed)}
+                       for leaf in self.leaves},
+            "totals": {"before": sum(leaf.before for leaf in self.leaves),
+                       "kept": sum(leaf.kept for leaf in self.leaves),
                        "removed": self.removed, "removed_by": dict(sorted(by_reason.items()))},
             "contamination": [{"sample": r.sample_id, "leaf": r.leaf, **(r.eval_item or {})}
                               for r in self.removals if r.stage == DECONTAMINATE],

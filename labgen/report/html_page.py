@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from labgen.report.summary import RunSummary
+from labgen.report.summary import LEAF_COLUMNS, RunSummary
 from labgen.report.svg import horizontal_bars, line_chart
 
 _STYLE = """
@@ -32,13 +32,9 @@ def render_html(summary: RunSummary, *, max_reasons: int = 25) -> str:
         + (f" · {total.tokens_per_kept:,.1f} tokens per kept sample" if total.tokens_per_kept is not None else "")
         + "</p>",
         "<h2>Leaves</h2>",
-        _table(["leaf", "kind", "generated", "kept", "rejected", "dedup removed", "tokens", "tokens/kept"],
-               [[l.leaf, l.kind, l.generated, l.kept, l.rejected, l.dedup_removed, l.tokens, l.tokens_per_kept]
-                for l in summary.leaves],
-               total=["TOTAL", "", total.generated, total.kept, total.rejected, total.dedup_removed, total.tokens,
-                      total.tokens_per_kept]),
+        _table(LEAF_COLUMNS, [leaf.table_row() for leaf in summary.leaves], total=total.table_row()),
         '<div class="charts">',
-        horizontal_bars([(l.leaf, l.kept) for l in summary.leaves], title="Kept samples per leaf",
+        horizontal_bars([(leaf.leaf, leaf.kept) for leaf in summary.leaves], title="Kept samples per leaf",
                         css_class="kept-per-leaf"),
         "</div>",
         "<h2>Rejects</h2>",

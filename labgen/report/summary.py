@@ -41,6 +41,14 @@ class LeafSummary:
     def tokens_per_kept(self) -> float | None:
         return self.tokens / self.kept if self.kept else None
 
+    def table_row(self) -> list[object]:
+        """The cells under LEAF_COLUMNS."""
+        return [self.leaf, self.kind, self.generated, self.kept, self.rejected, self.dedup_removed, self.tokens,
+                self.tokens_per_kept]
+
+
+LEAF_COLUMNS = ("leaf", "kind", "generated", "kept", "rejected", "dedup removed", "tokens", "tokens/kept")
+
 
 @dataclass(frozen=True)
 class Distribution:
@@ -109,18 +117,21 @@ def summarize_run(out_dir: Path, sweep_steps: int = 21) -> RunSummary:
     kinds: Counter[str] = Counter()
     for leaf_summary in leaves:
         kinds[leaf_summary.kind] += leaf_summary.kept
-    total = LeafSummary(
-        leaf="(all)", kind="", generated=sum(l.generated for l in leaves), kept=sum(l.kept for l in leaves),
-        rejected=sum(l.rejected for l in leaves), rejected_by=dict(by_reason),
-        dedup_removed=sum(l.dedup_removed for l in leaves), prompt_tokens=sum(l.prompt_tokens for l in leaves),
-        completion_tokens=sum(l.completion_tokens for l in leaves))
+    def summed(field: str) -> int:
+        return sum(getattr(leaf_summary, field) for leaf_summary in leaves)
+
+    total = LeafSummary(leaf="TOTAL", kind="", generated=summed("generated"), kept=summed("kept"),
+                        rejected=summed("rejected"), rejected_by=dict(by_reason),
+                        dedup_removed=summed("dedup_removed"), prompt_tokens=summed("prompt_tokens"),
+                        completion_tokens=summed("completion_tokens"))
     dedup = _read_json(out_dir / "dedup.json")
     return RunSummary(
         out_dir=str(out_dir),
         run={k: run.get(k) for k in ("labgen_version", "teacher", "taxonomy", "taxonomy_commit", "elapsed_s")},
         leaves=tuple(leaves), total=total,
         rejects_by_stage=dict(by_stage.most_common()), rejects_by_reason=dict(by_reason.most_common()),
-        by_leaf=Distribution.of({l.leaf: l.kept for l in leaves}), by_kind=Distribution.of(dict(sorted(kinds.items()))),
+        by_leaf=Distribution.of({leaf_summary.leaf: leaf_summary.kept for leaf_summary in leaves}),
+        by_kind=Distribution.of(dict(sorted(kinds.items()))),
         sweep=threshold_sweep(scores, sweep_steps),
         contamination=len(dedup.get("contamination") or ()) if isinstance(dedup, dict) else 0)
 

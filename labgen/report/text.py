@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labgen.report.summary import RunSummary
+from labgen.report.summary import LEAF_COLUMNS, RunSummary
 from labgen.report.table import format_table
 
 _BAR_WIDTH = 30
@@ -18,12 +18,8 @@ def render_text(summary: RunSummary, *, max_reasons: int = 20) -> str:
            f"  elapsed {run.get('elapsed_s') or '-'} s", ""]
 
     out.append("Leaves")
-    rows: list[list[object]] = [[l.leaf, l.kind, l.generated, l.kept, l.rejected, l.dedup_removed, l.tokens,
-                                 l.tokens_per_kept] for l in summary.leaves]
-    rows.append(["TOTAL", "", total.generated, total.kept, total.rejected, total.dedup_removed, total.tokens,
-                 total.tokens_per_kept])
-    out.append(format_table(["leaf", "kind", "generated", "kept", "rejected", "dedup", "tokens", "tokens/kept"],
-                            rows, indent="  "))
+    rows = [leaf.table_row() for leaf in summary.leaves] + [total.table_row()]
+    out.append(format_table(LEAF_COLUMNS, rows, indent="  "))
     out.append("")
 
     out.append("Rejected by stage")
