@@ -62,7 +62,8 @@ def _document_problems(report: LeafReport, loaded: LoadedQna, root: Path,
         documents = resolve_documents(leaf.document, root, cache_dir=options.cache_dir)
     except DocumentError as error:
         hint = f"; {error.hint}" if error.hint else ""
-        return [Problem(ERROR, f"document: {error.message}{hint}", line, col)]
+        prefix = "" if error.message.lower().startswith("document") else "document: "
+        return [Problem(ERROR, f"{prefix}{error.message}{hint}", line, col)]
     if not documents:
         return [Problem(ERROR, f"document: the patterns {list(leaf.document.patterns)} match no file in "
                                f"{leaf.document.repo} at {leaf.document.commit}; fix the patterns", line, col)]
