@@ -129,7 +129,7 @@ def main() -> None:
         if profile:
             import pstats
 
-            pstats.Stats(str(profile)).sort_stats("cumulative").print_stats(25)
+            pstats.Stats(str(profile)).sort_stats("tottime").print_stats(25)
     finally:
         if args.keep:
             print(f"kept {work}")
