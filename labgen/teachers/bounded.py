@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from labgen.errors import ConfigError
+from labgen.errors import ConfigError, TeacherError
 from labgen.teachers.base import Accounting, ChatRequest, Completion, Message
 from labgen.tokens import estimate_message_tokens
 
@@ -123,15 +123,20 @@ class BoundedTeacher:
         await self._aclose_resources()
 
     def close(self) -> None:
+        """Release clients, threads and models; resources of an event loop other than ours are dropped."""
         loop = self._stream_loop
+        if loop is None or loop.is_closed() or self._loop is not loop:
+            if self._loop is not None:
+                self._on_loop_change()
+            asyncio.run(self._aclose_resources())
+        else:
+            loop.run_until_complete(self._aclose_resources())
         if loop is not None and not loop.is_closed():
-            if self._loop is loop:
-                loop.run_until_complete(self._aclose_resources())
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
-        elif self._loop is None:
-            asyncio.run(self._aclose_resources())
         self._stream_loop = None
+        self._loop = None
+        self._semaphore = None
 
     def __enter__(self) -> BoundedTeacher:
         return self
@@ -147,6 +152,13 @@ class BoundedTeacher:
 
     # ----- loop bookkeeping -----------------------------------------------------------------
     def _private_loop(self) -> asyncio.AbstractEventLoop:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise TeacherError("stream() and run() cannot be called from inside a running event loop",
+                               hint="use `async for c in teacher.astream(requests)` or `await teacher.complete(r)`")
         if self._stream_loop is None or self._stream_loop.is_closed():
             self._stream_loop = asyncio.new_event_loop()
         return self._stream_loop

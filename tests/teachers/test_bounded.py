@@ -100,3 +100,15 @@ def test_teacher_wide_error_propagates_out_of_stream() -> None:
     teacher = SleepyTeacher(max_in_flight=2, fail_on=1)
     with pytest.raises(TeacherError, match="the teacher is gone"):
         list(teacher.stream([request(0, 0.0), request(1, 0.0), request(2, 0.5)]))
+
+
+def test_stream_inside_a_running_loop_says_to_use_astream() -> None:
+    teacher = SleepyTeacher(max_in_flight=1)
+
+    async def main() -> list[str]:
+        with pytest.raises(TeacherError, match="astream"):
+            next(teacher.stream([request(0, 0.0)]))
+        return [c.text async for c in teacher.astream([request(0, 0.0), request(1, 0.0)])]
+
+    assert sorted(asyncio.run(main())) == ["answer 0", "answer 1"]
+    teacher.close()
