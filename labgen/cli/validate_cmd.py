@@ -88,7 +88,8 @@ def validate(paths: tuple[Path, ...], output_format: str | None, skip_documents:
         skip_documents=skip_documents, changed_base=base if changed else None, cache_dir=cache_dir)
     style = _chosen_format(output_format)
     try:
-        reports = validate_paths(list(paths), options=options)
+        reports = validate_paths(list(paths), options=options,
+                                 on_note=lambda note: click.echo(f"note: {note}", err=True))
     except GitError as error:
         raise UsageError(f"--changed needs git: {error.message}", hint=error.hint) from None
     for report in reports:

@@ -133,7 +133,7 @@ def _token_ceiling(text: str) -> int:
 
 
 def seed_length_problems(loaded: LoadedQna, max_tokens: int) -> list[Problem]:
-    """A seed example too long for the teacher's prompt budget cannot be used to generate."""
+    """A warning for a seed example over the prompt budget (the format allows it; prompts may not fit)."""
     problems: list[Problem] = []
     for index, seed in enumerate(_seed_list(loaded.data)):
         if not isinstance(seed, dict):
@@ -144,9 +144,10 @@ def seed_length_problems(loaded: LoadedQna, max_tokens: int) -> list[Problem]:
         tokens = estimate_tokens(text)
         if tokens > max_tokens:
             line, col = loaded.position(("seed_examples", index))
-            problems.append(Problem(ERROR, f"seed_examples[{index}] is about {tokens} tokens, over the "
-                                           f"{max_tokens}-token budget per seed example; shorten it (or raise "
-                                           "--max-seed-tokens)", line, col))
+            problems.append(Problem(WARNING, f"seed_examples[{index}] is about {tokens} tokens, over the "
+                                             f"{max_tokens}-token budget per seed example, so prompts built on it "
+                                             "may not fit the teacher; shorten it (or raise --max-seed-tokens)",
+                                    line, col))
     return problems
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,13 +82,25 @@ def _check(file: Path, root: Path | None, options: ValidateOptions, location_che
     return dataclasses.replace(report, problems=problems)
 
 
-def _changed_files(target: Target, base: str) -> list[Path]:
+def _leaf_files_in(folder: Path) -> list[Path]:
+    """qna.yaml in a leaf folder, or its misnamed variants (qna.yml, QNA.yaml...) so they get reported."""
+    try:
+        names = sorted(entry.name for entry in os.scandir(folder) if is_leaf_file_name(entry.name))
+    except OSError:
+        names = []
+    return [folder / name for name in names] or [folder / LEAF_FILE]
+
+
+def _changed_files(target: Target, base: str, on_note: Callable[[str], None] | None) -> list[Path]:
     """The leaf files of `target` whose leaf folder changed against `base` (deleted leaves skipped)."""
     from labgen.taxonomy.diff import DELETED, changed_leaves
 
     if target.root is None:
         return [target.start] if target.is_file else []
     result = changed_leaves(target.root, base)
+    for note in result.notes:
+        if on_note is not None:
+            on_note(note)
     start = Path(os.path.abspath(target.start))
     files: list[Path] = []
     for change in result.changes:
@@ -101,16 +113,17 @@ def _changed_files(target: Target, base: str) -> list[Path]:
             continue
         if not Path(os.path.abspath(folder)).is_relative_to(start):
             continue
-        named = [folder / name for name in (LEAF_FILE, "qna.yml") if (folder / name).is_file()]
-        files.extend(named[:1] or [folder / LEAF_FILE])
+        files.extend(_leaf_files_in(folder))
     return files
 
 
-def validate(paths: Sequence[Path], *, options: ValidateOptions | None = None) -> list[LeafReport]:
+def validate(paths: Sequence[Path], *, options: ValidateOptions | None = None,
+             on_note: Callable[[str], None] | None = None) -> list[LeafReport]:
     """Check every leaf under `paths` (only changed ones with options.changed_base); one report per file.
 
     Raises UsageError for a PATH that does not exist or is neither a taxonomy nor a qna.yaml, and
-    GitError (from labgen.taxonomy.diff) when changed_base is set but git cannot answer.
+    GitError (from labgen.taxonomy.diff) when changed_base is set but git cannot answer. `on_note`
+    receives git's remarks (e.g. "origin/main not found; using main").
     """
     options = options or ValidateOptions()
     targets = [resolve_target(Path(p)) for p in paths]
@@ -119,7 +132,7 @@ def validate(paths: Sequence[Path], *, options: ValidateOptions | None = None) -
     for target in targets:
         checked: frozenset[Path] = frozenset()  # files scan_tree proved to lie inside the root
         if options.changed_base is not None:
-            files = _changed_files(target, options.changed_base)
+            files = _changed_files(target, options.changed_base, on_note)
             outside: tuple[LeafReport, ...] = ()
         elif target.is_file:
             files, outside = [target.start], ()

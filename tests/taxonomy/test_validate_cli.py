@@ -86,7 +86,8 @@ def test_json_format_one_object_per_leaf(taxonomy: Path) -> None:
 
 
 def test_max_seed_tokens_option(taxonomy: Path) -> None:
-    assert _run(".", "--skip-documents", "--max-seed-tokens", "5").exit_code == 1
+    tight = _run(".", "--skip-documents", "--max-seed-tokens", "5")
+    assert tight.exit_code == 0 and "over the 5-token budget" in tight.stdout
     assert _run(".", "--skip-documents", "--max-seed-tokens", "0").exit_code == 2
 
 
@@ -150,3 +151,22 @@ def test_validate_imports_no_heavy_library(taxonomy: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "commit.gpgsign=false",
+                    *args], cwd=cwd, capture_output=True, text=True, check=True)
+
+
+def test_changed_against_a_base_branch(taxonomy: Path) -> None:
+    _git(taxonomy, "init", "--quiet", "--initial-branch=main")
+    _git(taxonomy, "add", "--all")
+    _git(taxonomy, "commit", "--quiet", "-m", "base")
+    nothing = _run(".", "--skip-documents", "--changed")  # default base origin/main falls back to main
+    assert nothing.exit_code == 0 and nothing.stdout == ""
+    assert "note:" in nothing.stderr and "no leaves changed against origin/main" in nothing.stderr
+    _break(taxonomy)
+    result = _run(".", "--skip-documents", "--changed", "--base", "main", "--format", "json")
+    assert result.exit_code == 1
+    assert [json.loads(line)["path"] for line in result.stdout.splitlines()] == [
+        "compositional_skills/writing/bad/qna.yaml"]
