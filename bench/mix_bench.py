@@ -81,15 +81,19 @@ def write_synthetic_run(run_dir: Path, rows: int, leaves: int, seed: int = 0) ->
     return total
 
 
-def run_mix(run_dir: Path, out_dir: Path, recipe: str, profile: Path | None) -> tuple[float, float, float, str]:
-    """Run `labgen mix` in a subprocess; returns (wall s, CPU s, peak RSS of children in MB, stdout)."""
+def run_mix(run_dir: Path, out_dir: Path, recipe: str, profile: Path | None,
+            extra: list[str]) -> tuple[float, float, float, str]:
+    """Run `labgen mix` in a subprocess; returns (wall s, CPU s, peak RSS of children in MB, stdout).
+
+    RUSAGE_CHILDREN's ru_maxrss is the largest of all children so far: the mix is the only child.
+    """
     runner = out_dir.parent / "run_labgen.py"
     runner.write_text("import sys\nfrom labgen.cli import main\nmain(sys.argv[1:])\n", encoding="utf-8")
     prefix = [sys.executable, "-m", "cProfile", "-o", str(profile), str(runner)] if profile else [
         sys.executable, str(runner)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    completed = subprocess.run([*prefix, "mix", str(run_dir), "--out", str(out_dir), "--recipe", recipe],
+    completed = subprocess.run([*prefix, "mix", str(run_dir), "--out", str(out_dir), "--recipe", recipe, *extra],
                                capture_output=True, text=True)
     wall = time.perf_counter() - started
     if completed.returncode != 0:
@@ -99,11 +103,34 @@ def run_mix(run_dir: Path, out_dir: Path, recipe: str, profile: Path | None) -> 
     return wall, cpu, usage.ru_maxrss / 1024, completed.stdout  # ru_maxrss is in kilobytes on Linux
 
 
+def _bench_one(work: Path, recipe: str, args: argparse.Namespace) -> None:
+    out = work / f"out-{recipe}"
+    profile = work / f"mix-{recipe}.prof" if args.profile else None
+    extra = ["--max-seq-len", str(args.max_seq_len)] if args.max_seq_len else []
+    wall, cpu, peak_mb, stdout = run_mix(work / "run", out, recipe, profile, extra)
+    print(stdout.rstrip())
+    manifest = json.loads((out / "mix_manifest.json").read_text(encoding="utf-8"))
+    written = sum(phase["rows"] for phase in manifest["phases"])
+    out_bytes = sum(f.stat().st_size for f in out.glob("phase*.jsonl"))
+    print(f"mix ({recipe}): wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {peak_mb:.0f} MB, "
+          f"{written} rows written ({out_bytes / 1e6:.0f} MB), {args.rows / wall:,.0f} input rows/s")
+    print(f"vs targets: wall {wall / TARGET_SECONDS:.2f} x {TARGET_SECONDS:.0f} s, "
+          f"RSS {peak_mb / TARGET_RSS_MB:.2f} x {TARGET_RSS_MB:.0f} MB "
+          f"({'within' if wall <= TARGET_SECONDS and peak_mb <= TARGET_RSS_MB else 'MISSES'} targets)")
+    print(f"cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} (other work shares the CPU)")
+    shutil.rmtree(out, ignore_errors=True)  # keep the disk footprint to one output at a time
+    if profile:
+        import pstats
+
+        pstats.Stats(str(profile)).sort_stats("tottime").print_stats(25)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--leaves", type=int, default=200)
-    parser.add_argument("--recipe", default="default")
+    parser.add_argument("--recipe", default="default", help="recipe(s), comma-separated, run on the same input")
+    parser.add_argument("--max-seq-len", type=int, default=None, help="pass --max-seq-len to the mix")
     parser.add_argument("--profile", action="store_true", help="write a cProfile of the mix to the temp dir")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     args = parser.parse_args()
@@ -114,22 +141,8 @@ def main() -> None:
         size = write_synthetic_run(work / "run", args.rows, args.leaves)
         print(f"input: {args.rows} rows, {len(_leaf_plan(args.leaves))} leaves, {size / 1e6:.0f} MB "
               f"(written in {time.perf_counter() - started:.1f} s)")
-        profile = work / "mix.prof" if args.profile else None
-        wall, cpu, peak_mb, stdout = run_mix(work / "run", work / "out", args.recipe, profile)
-        print(stdout.rstrip())
-        manifest = json.loads((work / "out" / "mix_manifest.json").read_text(encoding="utf-8"))
-        written = sum(phase["rows"] for phase in manifest["phases"])
-        out_bytes = sum(f.stat().st_size for f in (work / "out").glob("phase*.jsonl"))
-        print(f"mix ({args.recipe}): wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {peak_mb:.0f} MB, "
-              f"{written} rows written ({out_bytes / 1e6:.0f} MB), {args.rows / wall:,.0f} input rows/s")
-        print(f"vs targets: wall {wall / TARGET_SECONDS:.2f} x {TARGET_SECONDS:.0f} s, "
-              f"RSS {peak_mb / TARGET_RSS_MB:.2f} x {TARGET_RSS_MB:.0f} MB "
-              f"({'within' if wall <= TARGET_SECONDS and peak_mb <= TARGET_RSS_MB else 'MISSES'} targets)")
-        print(f"cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} (other work shares the CPU)")
-        if profile:
-            import pstats
-
-            pstats.Stats(str(profile)).sort_stats("tottime").print_stats(25)
+        for recipe in args.recipe.split(","):
+            _bench_one(work, recipe, args)
     finally:
         if args.keep:
             print(f"kept {work}")

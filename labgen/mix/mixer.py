@@ -20,7 +20,7 @@ from labgen.mix.allocation import RowSelector, seeded_rng
 from labgen.mix.field_reader import PickedFields, pick_fields
 from labgen.mix.inventory import answer_style_of, complete_lines, scan_run
 from labgen.mix.plan import EXTERNAL_KIND, LeafTake, PhasePlan, ReplayTake, plan_recipe, plan_replay, unmatched_rows
-from labgen.mix.recipe import Recipe
+from labgen.mix.recipe import Recipe, load_recipe
 from labgen.mix.training_rows import (TOO_LONG, Dropped, SystemPrompt, conversation_turns, encode_row,
                                       metadata_of, too_long)
 
@@ -73,11 +73,12 @@ class MixResult:
         return sum(phase.dropped.get(TOO_LONG, 0) for phase in self.phases)
 
 
-def mix(run_dir: str | Path, recipe: Recipe, out_dir: str | Path, *, seed: int | None = None,
+def mix(run_dir: str | Path, recipe: Recipe | str | Path, out_dir: str | Path, *, seed: int | None = None,
         max_seq_len: int | None = None, on_phase: Callable[[PhaseResult], None] | None = None) -> MixResult:
-    """Build the phase files of `recipe` from the samples of a `labgen generate` run in `run_dir`."""
+    """Build the phase files of `recipe` (a Recipe, a recipe file or a shipped recipe's name) from the
+    samples of a `labgen generate` run in `run_dir`; `on_phase` hears of each phase as it is done."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
-    recipe = recipe.with_seed(seed)
+    recipe = (recipe if isinstance(recipe, Recipe) else load_recipe(recipe)).with_seed(seed)
     leaves = scan_run(run_dir, by_style=any(s.answer_styles for p in recipe.phases for s in p.sources))
     plans = plan_recipe(recipe, leaves)
     out_dir.mkdir(parents=True, exist_ok=True)

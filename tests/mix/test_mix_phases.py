@@ -285,3 +285,10 @@ def test_rows_written_in_any_json_style_come_out_the_same(tmp_path: Path) -> Non
         assert conformance_problem(row) is None
         assert row["messages"][1:] == [{"role": "user", "content": "Ça va? \u2603 \"quoted\"\n"},
                                        {"role": "assistant", "content": "Très bien."}]
+
+
+def test_mix_accepts_a_recipe_name_and_the_seed_reaches_the_manifest(tmp_path: Path) -> None:
+    write_sized_run(tmp_path / "run", [("knowledge/a", 3), ("compositional_skills/b", 3)])
+    result = mix(tmp_path / "run", "lab-paper", tmp_path / "out", seed=5)
+    assert [p.name for p in result.phases] == ["knowledge_short", "knowledge_long", "skills"]
+    assert _manifest(tmp_path / "out")["recipe"]["as_used"]["seed"] == 5
