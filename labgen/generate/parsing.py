@@ -25,10 +25,12 @@ _PREAMBLE = re.compile(
 _ANSWER_PREFIX = re.compile(r"^\s*[*_#]*\s*(?:answer|response|output|assistant|a)\s*[*_]*\s*[:：]\s*[*_]*\s*",
                             re.IGNORECASE)
 _QUESTION_LABEL = re.compile(
-    r"^\s*(?:[*_#>]+\s*)?(?:\d{1,3}\s*[.)]\s*)?(?:\[\s*)?(?:question|q)\s*\d{0,3}\s*(?:\]\s*)?[*_]*\s*[:.)\-]\s*[*_]*\s*",
+    r"^\s*(?:[*_#>]+\s*)?(?:\d{1,3}\s*[.)]\s*)?(?:\[\s*(?:question|q)\s*\d{0,3}\s*\]\s*[:.)\-]?"
+    r"|(?:question|q)\s*\d{0,3}\s*[*_]*\s*[:.)\-])[*_]*\s*",
     re.IGNORECASE)
 _ANSWER_LABEL = re.compile(
-    r"^\s*(?:[*_#>]+\s*)?(?:\[\s*)?(?:answer|a|response)\s*\d{0,3}\s*(?:\]\s*)?[*_]*\s*[:.)\-]\s*[*_]*\s*",
+    r"^\s*(?:[*_#>]+\s*)?(?:\[\s*(?:answer|a|response)\s*\d{0,3}\s*\]\s*[:.)\-]?"
+    r"|(?:answer|a|response)\s*\d{0,3}\s*[*_]*\s*[:.)\-])[*_]*\s*",
     re.IGNORECASE)
 _CONTEXT_HEADER = re.compile(
     r"^\s*(?:[*_#>]+\s*)?(?:\[\s*)?(?:new\s+)?(?:context|passage|document|text)\s*#?\s*(\d{1,3})?\s*(?:\]\s*)?[*_]*\s*[:.\-]?\s*[*_]*\s*",

@@ -130,13 +130,17 @@ def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateCo
 def plan_run(leaves: tuple[Leaf, ...] | list[Leaf], taxonomy: Path, teacher: Teacher,
              config: GenerateConfig) -> list[LeafPlan]:
     """Every leaf's work units (knowledge documents are resolved and chunked here; no teacher call)."""
+    from labgen.tokens import estimate_message_tokens
+
+    # The layout of units must not depend on whether a tokenizer happens to be loaded: plan with the
+    # conservative estimate, never the backend's exact count.
     window = teacher_context_window(teacher, config)
     identity = teacher.identity()
     plans = []
     for leaf in leaves:
         documents = leaf_documents(leaf, taxonomy) if leaf.kind == KNOWLEDGE else None
         plans.append(plan_leaf(leaf, config, teacher_identity=identity, window=window,
-                               count_tokens=teacher.count_tokens, documents=documents))
+                               count_tokens=estimate_message_tokens, documents=documents))
     return plans
 
 

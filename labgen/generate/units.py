@@ -17,7 +17,7 @@ from typing import Any
 from labgen.errors import OutputError
 from labgen.generate.chunking import Chunk
 from labgen.hashing import content_hash, short_id
-from labgen.jsonl import write_json_atomic
+from labgen.jsonl import write_text_atomic
 
 UNITS_DIR = Path(".labgen") / "units"
 UNIT_FORMAT = 1
@@ -79,7 +79,8 @@ class UnitStore:
         return data
 
     def save(self, leaf_path: str, unit_id: str, result: dict[str, Any]) -> None:
-        write_json_atomic(self.path(leaf_path, unit_id), result)
+        """Atomically; keys keep their order so reassembled JSONL is byte-identical to a fresh run's."""
+        write_text_atomic(self.path(leaf_path, unit_id), json.dumps(result, ensure_ascii=False) + "\n")
 
     def prune(self, leaf_path: str, keep: set[str]) -> int:
         """Remove units of the leaf that the current plan no longer uses. Returns how many went."""

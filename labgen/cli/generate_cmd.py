@@ -1,0 +1,153 @@
+"""`labgen generate`: the main job, a thin layer over labgen.generate.generate."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from labgen.cli.common import handle_errors
+from labgen.cli.teacher_options import teacher_options
+from labgen.errors import UsageError
+
+
+def _parse_max_tokens(values: tuple[str, ...]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for value in values:
+        stage, sep, number = value.partition("=")
+        if not sep or not number.strip().isdigit():
+            raise UsageError(f"--max-tokens {value!r} must look like STAGE=N", hint="e.g. --max-tokens freeform_response=400")
+        out[stage.strip()] = int(number)
+    return out
+
+
+@click.command()
+@click.argument("taxonomy", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (created; reruns reuse its finished work units).")
+@teacher_options
+@click.option("--seed", type=int, default=None, help="Run seed: same taxonomy, teacher, parameters and seed give the "
+              "same samples. [default 42]")
+@click.option("--changed", is_flag=True, help="Generate only the leaves changed against --base; outputs of "
+              "deleted leaves are removed.")
+@click.option("--base", default=None, help="Git ref to diff against with --changed. [default origin/main, "
+              "else main]")
+@click.option("--dry-run", is_flag=True, help="Print per-leaf requests and token estimates; call no teacher.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.option("--target-per-seed", type=float, default=None, help="Kept samples wanted per seed example of "
+              "each leaf. [default 1]")
+@click.option("--per-request", type=int, default=None, help="Items asked of one generation request. [default 5]")
+@click.option("--max-rounds", type=int, default=None, help="Generation rounds a unit may use to reach its "
+              "target (caps teacher calls when the critic keeps rejecting). [default 2]")
+@click.option("--max-units-per-leaf", type=int, default=None, help="Hard cap on work units per leaf.")
+@click.option("--prompt-seeds", type=int, default=None, help="Seed examples shown per skill prompt. [default 5]")
+@click.option("--chunk-tokens", type=int, default=None, help="Most tokens of document per knowledge chunk "
+              "(less when the context window is small). [default 700]")
+@click.option("--context-window", type=int, default=None, help="The teacher's context window, when the "
+              "backend does not know it.")
+@click.option("--max-tokens", "max_tokens", multiple=True, metavar="STAGE=N",
+              help="Max output tokens of a generation stage (repeatable).")
+@click.option("--judge-logprobs/--no-judge-logprobs", default=None,
+              help="Ask judges for token probabilities (confidence); slow on the embedded teacher.")
+@click.option("--max-active-units", type=int, default=None, help="Work units in progress at once "
+              "(default: twice the teacher's in-flight limit, at least 8).")
+@click.option("--no-dedup", is_flag=True, help="Skip exact and near-duplicate removal at the end.")
+@click.option("--decontaminate", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="Evaluation JSONL whose items must not appear in the output (repeatable).")
+@handle_errors
+def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, base: str | None, dry_run: bool,
+             quiet: bool, max_tokens: tuple[str, ...], judge_logprobs: bool | None, no_dedup: bool,
+             decontaminate: tuple[str, ...], **kwargs: Any) -> None:
+    """Generate synthetic training data for every leaf of TAXONOMY into --out."""
+    from labgen.cli.teacher_options import teacher_from_cli
+    from labgen.config import find_config_file
+    from labgen.generate.config import config_from_file
+
+    if base is not None and not changed:
+        raise UsageError("--base needs --changed", hint="add --changed to generate only the changed leaves")
+    scale = {name: kwargs.pop(name) for name in ("target_per_seed", "per_request", "max_rounds", "max_units_per_leaf",
+                                                 "prompt_seeds", "chunk_tokens", "context_window", "max_active_units")}
+    config = config_from_file(find_config_file(kwargs.get("config_path")))
+    changes: dict[str, Any] = {name: value for name, value in scale.items() if value is not None}
+    if seed is not None:
+        changes["seed"] = seed
+    if no_dedup:
+        changes["dedup"] = False
+    if decontaminate:
+        changes["decontaminate"] = tuple(decontaminate)
+    config = replace(config, **changes)
+    if judge_logprobs is not None:
+        config = replace(config, critic=config.critic.with_overrides(judge_logprobs=judge_logprobs))
+    if max_tokens:
+        config = config.with_max_tokens(_parse_max_tokens(max_tokens))
+    config = config.validated()
+    changed_base = (base or "origin/main") if changed else None
+    if changed and base is None:
+        changed_base = _default_base(taxonomy)
+    teacher = teacher_from_cli(kwargs)
+    try:
+        if dry_run:
+            _print_dry_run(taxonomy, teacher, config, changed_base)
+            return
+        from labgen.generate import generate as run_generate
+        from labgen.generate.progress import default_progress
+
+        result = run_generate(taxonomy, out_dir, teacher, config, changed_base=changed_base,
+                              progress=default_progress(quiet=quiet))
+    finally:
+        teacher.close()
+    _print_summary(result)
+
+
+def _default_base(taxonomy: Path) -> str:
+    """origin/main when the repository has it, else main (the diff module falls back the same way)."""
+    return "origin/main"
+
+
+def _print_dry_run(taxonomy: Path, teacher: Any, config: Any, changed_base: str | None) -> None:
+    from labgen.generate.estimate import dry_run
+
+    estimates = dry_run(taxonomy, teacher, config, changed_base=changed_base)
+    rows = [(e.leaf, e.kind, str(e.units), str(e.requests_round), str(e.requests_max),
+             str(e.prompt_tokens_round), str(e.completion_tokens_round), str(e.completion_tokens_max))
+            for e in estimates]
+    header = ("leaf", "kind", "units", "requests", "max requests", "prompt tok", "completion tok ≤",
+              "max completion tok")
+    totals = ("total", "", str(sum(e.units for e in estimates)), str(sum(e.requests_round for e in estimates)),
+              str(sum(e.requests_max for e in estimates)), str(sum(e.prompt_tokens_round for e in estimates)),
+              str(sum(e.completion_tokens_round for e in estimates)),
+              str(sum(e.completion_tokens_max for e in estimates)))
+    _table(header, rows + [totals])
+    click.echo("requests and tokens: one round per unit with every candidate passing; max: every unit "
+               "using all its rounds. No teacher was called.")
+
+
+def _print_summary(result: Any) -> None:
+    rows = [(path, str(c.generated), str(c.kept), str(c.rejected)) for path, c in result.leaves.items()]
+    totals = ("total", str(sum(c.generated for c in result.leaves.values())),
+              str(sum(c.kept for c in result.leaves.values())), str(sum(c.rejected for c in result.leaves.values())))
+    _table(("leaf", "generated", "kept", "rejected"), rows + [totals])
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    for path in result.removed:
+        click.echo(f"removed the outputs of deleted leaf {path}")
+    click.echo(f"{result.units_generated} work units generated, {result.units_reused} reused, "
+               f"in {result.elapsed_s:.1f}s")
+    click.echo(f"output: {result.out_dir}/ (samples.jsonl, rejects.jsonl, stats.json per leaf; run.json)")
+    sys.stdout.flush()
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join(str(cell).ljust(w) if i == 0 else str(cell).rjust(w) for i, (cell, w) in
+                         enumerate(zip(row, widths)))
+
+    click.echo(line(header))
+    click.echo("  ".join("-" * w for w in widths))
+    for row in rows:
+        click.echo(line(row))
