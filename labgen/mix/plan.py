@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from labgen.errors import OutputError
 from labgen.mix.allocation import Bounds, allocate, target_size
 from labgen.mix.inventory import LeafData, complete_lines
 from labgen.mix.recipe import Phase, Recipe, Replay, Source
@@ -151,6 +152,9 @@ def plan_phase(index: int, phase: Phase, leaves: Sequence[LeafData]) -> PhasePla
 def _plan_external(source: Source) -> SourcePlan:
     assert source.path is not None
     file = Path(source.path)
+    if not file.is_file():
+        raise OutputError(f"external dataset of source '{source.name}' not found", path=file,
+                          hint="the recipe's path is relative to the recipe's folder")
     rows = sum(1 for _ in complete_lines(file))
     target = target_size(rows, count=source.count, ratio=source.ratio)
     wanted = allocate([rows], target, _bounds(source))[0]
