@@ -32,13 +32,14 @@ class LangChainTeacher(BoundedTeacher):
                  model: str | None = None, discover: Callable[[], Any] | None = None,
                  max_in_flight: int = 256, request_timeout: float = 300.0,
                  retry: RetryPolicy = RetryPolicy(), backend: str | None = None,
-                 max_tokens_in_body: bool = False) -> None:
+                 max_tokens_in_body: bool = False, discover_sync: Callable[[], str] | None = None) -> None:
         super().__init__(max_in_flight=max_in_flight)
         if backend:
             self.backend = backend
         self._chat_model = chat_model
         self._factory = factory
         self._discover = discover
+        self._discover_sync = discover_sync
         self._model = model or (getattr(chat_model, "model_name", None) or getattr(chat_model, "model", None))
         self.request_timeout = request_timeout
         self.retry = retry
@@ -71,12 +72,24 @@ class LangChainTeacher(BoundedTeacher):
             finally:
                 await client.aclose()
 
+        def discover_sync() -> str:
+            from labgen.teachers.openai_direct import discover_model_sync
+
+            return discover_model_sync(base_url, api_key, retry, request_timeout)
+
         return cls(factory=factory, model=model, discover=discover, max_in_flight=max_in_flight,
-                   request_timeout=request_timeout, retry=retry, max_tokens_in_body=True)
+                   request_timeout=request_timeout, retry=retry, max_tokens_in_body=True,
+                   discover_sync=discover_sync)
 
     @property
     def model(self) -> str:
         return self._model or ""
+
+    def identity(self) -> dict[str, Any]:
+        """Backend and model; asks the server's /models first when no model was named (a blocking call)."""
+        if not self._model and self._discover_sync is not None:
+            self._model = self._discover_sync()
+        return {"backend": self.backend, "model": self.model}
 
     def _on_loop_change(self) -> None:
         self._lock = None

@@ -51,7 +51,10 @@ class OpenAITeacher(BoundedTeacher):
         return self._model or ""
 
     def identity(self) -> dict[str, Any]:
-        return {"backend": self.backend, "model": self.model, "url": self.base_url}
+        """Backend and model; asks the server's /models first when no model was named (a blocking call)."""
+        if not self._model:
+            self._model = discover_model_sync(self.base_url, self._api_key, self.retry, self.request_timeout)
+        return {"backend": self.backend, "model": self._model}
 
     # ----- per-loop resources -----------------------------------------------------------------
     def _http(self) -> ShardedClient:
@@ -211,3 +214,31 @@ async def discover_model(client: httpx.AsyncClient | ShardedClient, base_url: st
         raise TeacherError(f"cannot find the teacher model: {outcome.message}",
                            hint="check --teacher-url (LABGEN_TEACHER_URL), or name the model with --teacher-model")
     return outcome
+
+
+def discover_model_sync(base_url: str, api_key: str, policy: RetryPolicy, request_timeout: float) -> str:
+    """discover_model for synchronous callers (identity() before the first request); never in a running loop."""
+    import threading
+
+    result: list[str] = []
+    errors: list[BaseException] = []
+
+    async def main() -> None:
+        client = make_http_client(4, request_timeout, api_key)
+        try:
+            result.append(await discover_model(client, base_url, policy, request_timeout))
+        finally:
+            await client.aclose()
+
+    def run() -> None:  # a thread of its own works whether or not the caller has a running loop
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, name="labgen-model-discovery")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return result[0]

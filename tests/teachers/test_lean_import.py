@@ -14,7 +14,7 @@ from labgen.teachers.config import build_teacher, resolve_teacher_config
 for cli in ({{}}, {{"backend": "openai"}}, {{"backend": "openai", "client": "langchain"}},
             {{"backend": "vllm", "model": "org/model"}}):
     teacher = build_teacher(resolve_teacher_config(cli, {{}}, None))
-    teacher.identity() if teacher.backend != "local" else None
+    teacher.identity() if teacher.backend == "vllm" else None
 from labgen.cli.teacher_options import teacher_options
 print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))
 """

@@ -90,3 +90,9 @@ def test_model_is_discovered_and_sampling_params_are_sent() -> None:
     assert sent["model"] == "fault-model"
     assert (sent["temperature"], sent["top_p"], sent["max_tokens"], sent["stop"], sent["seed"]) == (0.1, 0.9, 7, ["END"], 3)
     assert sent["logprobs"] is True and sent["top_logprobs"] == 2
+
+
+def test_identity_names_the_discovered_model_before_any_request() -> None:
+    with FaultServer() as server, teacher_for(server) as teacher:
+        assert teacher.identity() == {"backend": "openai", "model": "fault-model"}
+        assert server.chat_requests == []
