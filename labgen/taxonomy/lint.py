@@ -5,7 +5,6 @@ Each check reads the parsed file and returns problems; nothing here changes the 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ from labgen.tokens import estimate_tokens
 
 LEAF_FILE = "qna.yaml"
 DEFAULT_MAX_SEED_TOKENS = 1024
-_SPACES = re.compile(r"\s+")
 
 
 def is_leaf_file_name(name: str) -> bool:
@@ -38,21 +36,27 @@ def placement_problems(branch: str | None) -> list[Problem]:
                            f"{', '.join(b + '/' for b in BRANCHES)}", 1, 1)]
 
 
-def attribution_problems(leaf_dir: Path) -> list[Problem]:
-    attribution = leaf_dir / "attribution.txt"
+def read_attribution(leaf_dir: Path) -> bytes | None:
+    """attribution.txt's bytes beside a qna.yaml, or None when there is none (or it cannot be read)."""
     try:
-        empty = not attribution.read_bytes().strip()
+        with open(leaf_dir / "attribution.txt", "rb") as handle:
+            return handle.read(1024 * 1024)
     except OSError:
+        return None
+
+
+def attribution_problems(attribution: bytes | None) -> list[Problem]:
+    if attribution is None:
         return [Problem(WARNING, "no attribution.txt beside qna.yaml; add one naming the source's title, "
                                  "link, revision, license and creator")]
-    if empty:
+    if not attribution.strip():
         return [Problem(WARNING, "attribution.txt is empty; name the source's title, link, revision, "
                                  "license and creator")]
     return []
 
 
 def _normalised(text: str) -> str:
-    return _SPACES.sub(" ", text).strip().casefold()
+    return " ".join(text.split()).casefold()
 
 
 def _seed_list(data: dict[str, Any]) -> list[Any]:

@@ -18,6 +18,7 @@ from labgen.taxonomy.leaf import (
 )
 from labgen.taxonomy.lint import (
     attribution_problems, file_name_problems, is_leaf_file_name, lint_problems, placement_problems,
+    read_attribution,
 )
 from labgen.taxonomy.loader import LoadedQna, QnaLoadError, load_qna
 from labgen.taxonomy.options import ValidateOptions
@@ -133,11 +134,9 @@ def guess_kind(branch: str | None, data: dict[str, Any]) -> str:
     return FREEFORM_SKILL
 
 
-def leaf_content_hash(file: Path, raw: bytes) -> str:
+def leaf_content_hash(raw: bytes, attribution: bytes | None) -> str:
     """sha256 of qna.yaml's bytes, followed by attribution.txt's bytes when that file exists."""
-    try:
-        attribution = (file.parent / "attribution.txt").read_bytes()
-    except OSError:
+    if attribution is None:
         return sha256_bytes(raw)
     return sha256_bytes(raw + b"\n\x00attribution.txt\x00\n" + attribution)
 
@@ -156,7 +155,8 @@ def _seed_examples(loaded: LoadedQna, kind: str) -> tuple[SeedExample, ...]:
     return tuple(seeds)
 
 
-def build_leaf(loaded: LoadedQna, root: Path | None, branch: str | None, kind: str, version: int) -> Leaf:
+def build_leaf(loaded: LoadedQna, root: Path | None, branch: str | None, kind: str, version: int,
+               attribution: bytes | None) -> Leaf:
     """A Leaf from a schema-valid qna.yaml (the caller has checked the schema)."""
     data = loaded.data
     folder = os.path.dirname(os.path.abspath(loaded.file))
@@ -169,7 +169,7 @@ def build_leaf(loaded: LoadedQna, root: Path | None, branch: str | None, kind: s
     return Leaf(
         path=relative.replace(os.sep, "/"), file=os.path.abspath(loaded.file), branch=branch or "", kind=kind,
         version=version, created_by=data["created_by"], description=(description or "").strip(),
-        seed_examples=_seed_examples(loaded, kind), content_hash=leaf_content_hash(loaded.file, loaded.raw),
+        seed_examples=_seed_examples(loaded, kind), content_hash=leaf_content_hash(loaded.raw, attribution),
         document=document, document_outline=data.get("document_outline"), data=data,
     )
 
@@ -194,10 +194,11 @@ def check_leaf(file: Path, taxonomy_root: Path | None, options: ValidateOptions 
     kind = guess_kind(branch, loaded.data)
     problems += schema
     problems += lint_problems(loaded, branch, version, max_seed_tokens=options.max_seed_tokens)
-    problems += attribution_problems(file.parent)
+    attribution = read_attribution(file.parent)
+    problems += attribution_problems(attribution)
     leaf = None
     if version is not None and not schema:
-        leaf = build_leaf(loaded, root, branch, kind, version)
+        leaf = build_leaf(loaded, root, branch, kind, version, attribution)
     ordered = tuple(sorted(problems, key=lambda p: (p.line or 0, p.col or 0)))
     return LeafReport(shown, kind, version, ordered, leaf), loaded
 

@@ -202,20 +202,29 @@ class _Builder:
                                 "quote it to keep it as text", line, col) from None
 
     def start(self, event: Any, container: dict[str, Any] | list[Any]) -> None:
-        line, col = _position(event.start_mark)
-        if len(self.stack) >= MAX_DEPTH:
+        stack = self.stack
+        if len(stack) >= MAX_DEPTH:
             raise YamlTreeError(f"nesting deeper than {MAX_DEPTH} levels; a qna.yaml is a few levels deep",
-                                line, col)
-        expected = _MAP if isinstance(container, dict) else _SEQ
-        if event.tag not in (None, "!", expected):
-            raise YamlTreeError(f"unsupported YAML tag {event.tag}; remove the tag", line, col)
-        if self.stack and isinstance(self.stack[-1].value, dict) and self.stack[-1].pending_key is _NO_KEY:
-            raise YamlTreeError("a mapping or list used as a key; keys must be plain strings", line, col)
-        path = self._child_path(event.start_mark)
-        assert path is not None
+                                *_position(event.start_mark))
+        tag = event.tag
+        if tag is not None and tag != "!" and tag != (_MAP if type(container) is dict else _SEQ):
+            raise YamlTreeError(f"unsupported YAML tag {tag}; remove the tag", *_position(event.start_mark))
+        if stack:
+            frame = stack[-1]
+            parent = frame.value
+            if type(parent) is list:
+                path: YamlPath = (*frame.path, len(parent))
+                self.positions[path] = _position(event.start_mark)
+            elif frame.pending_key is _NO_KEY:
+                raise YamlTreeError("a mapping or list used as a key; keys must be plain strings",
+                                    *_position(event.start_mark))
+            else:
+                path = (*frame.path, "<<" if frame.pending_key is _MERGE_KEY else frame.pending_key)
+        else:
+            path = ()
         if event.anchor:
             self.open_anchors.add(event.anchor)
-        self.stack.append(_Frame(container, path, event.anchor, pending_key=_NO_KEY))
+        stack.append(_Frame(container, path, event.anchor, pending_key=_NO_KEY))
 
     def end(self, event: Any) -> None:
         frame = self.stack.pop()
