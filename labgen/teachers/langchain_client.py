@@ -57,14 +57,15 @@ class LangChainTeacher(BoundedTeacher):
         def factory(model_name: str) -> Any:
             from langchain_openai import ChatOpenAI
 
-            from labgen.teachers.openai_direct import make_http_client
+            from labgen.teachers.http_pool import make_http_client
 
             return ChatOpenAI(model=model_name, base_url=base_url, api_key=api_key, max_retries=0,
                               timeout=request_timeout,
                               http_async_client=make_http_client(max_in_flight, request_timeout, api_key))
 
         async def discover() -> str:
-            from labgen.teachers.openai_direct import discover_model, make_http_client
+            from labgen.teachers.http_pool import make_http_client
+            from labgen.teachers.openai_direct import discover_model
 
             client = make_http_client(4, request_timeout, api_key)
             try:

@@ -23,8 +23,6 @@ from labgen.tokens import estimate_tokens
 if TYPE_CHECKING:
     import httpx
 
-    from labgen.teachers.http_pool import ShardedClient
-
 DEFAULT_URL = "http://127.0.0.1:8000/v1"
 
 
@@ -43,7 +41,7 @@ class OpenAITeacher(BoundedTeacher):
         self.retry = retry
         self._model = model
         self._api_key = api_key
-        self._client: ShardedClient | None = None
+        self._client: httpx.AsyncClient | None = None
         self._model_lock: asyncio.Lock | None = None
 
     @property
@@ -57,12 +55,11 @@ class OpenAITeacher(BoundedTeacher):
         return {"backend": self.backend, "model": self._model}
 
     # ----- per-loop resources -----------------------------------------------------------------
-    def _http(self) -> ShardedClient:
+    def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            from labgen.teachers.http_pool import ShardedClient
+            from labgen.teachers.http_pool import make_http_client
 
-            self._client = ShardedClient(max_in_flight=self.max_in_flight, request_timeout=self.request_timeout,
-                                         headers=auth_headers(self._api_key))
+            self._client = make_http_client(self.max_in_flight, self.request_timeout, self._api_key)
         return self._client
 
     def _on_loop_change(self) -> None:
@@ -113,7 +110,7 @@ class OpenAITeacher(BoundedTeacher):
                           completion_tokens=completion_tokens, retries=retries,
                           model=served_model or model)
 
-    async def _post(self, client: ShardedClient, url: str, body: bytes) -> tuple[Any, ...] | Failure:
+    async def _post(self, client: httpx.AsyncClient, url: str, body: bytes) -> tuple[Any, ...] | Failure:
         import httpx
 
         try:
@@ -144,20 +141,6 @@ class OpenAITeacher(BoundedTeacher):
         return error.render()
 
 
-def auth_headers(api_key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
-
-
-def make_http_client(max_in_flight: int, request_timeout: float, api_key: str) -> httpx.AsyncClient:
-    """One pooled client whose connection limit sits above the in-flight bound (httpx's default is 100)."""
-    import httpx
-
-    pool = max_in_flight + 8
-    return httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
-        timeout=httpx.Timeout(request_timeout, connect=min(request_timeout, 30.0)), headers=auth_headers(api_key))
-
-
 def describe_transport_error(exc: Exception, url: str) -> str:
     import httpx
 
@@ -186,7 +169,7 @@ def classify_http_error(response: httpx.Response, url: str) -> Failure:
     return Failure("http_error", text, False)
 
 
-async def discover_model(client: httpx.AsyncClient | ShardedClient, base_url: str, policy: RetryPolicy,
+async def discover_model(client: httpx.AsyncClient, base_url: str, policy: RetryPolicy,
                          request_timeout: float) -> str:
     """The first model id that GET {base_url}/models lists; TeacherError when there is none."""
     import httpx
@@ -224,6 +207,8 @@ def discover_model_sync(base_url: str, api_key: str, policy: RetryPolicy, reques
     errors: list[BaseException] = []
 
     async def main() -> None:
+        from labgen.teachers.http_pool import make_http_client
+
         client = make_http_client(4, request_timeout, api_key)
         try:
             result.append(await discover_model(client, base_url, policy, request_timeout))
