@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import Any
 
 import numpy as np
 
@@ -15,15 +16,18 @@ from labgen.dedup.shingles import jaccard, shingle_batch
 class NearDupIndex:
     """Kept texts so far; add_or_find tells whether a new text duplicates one of them (exact or near).
 
-    Same normalization, shingles, MinHash and threshold as find_duplicates; every LSH candidate is
-    checked with the exact Jaccard similarity, so the answer does not depend on MinHash noise.
+    Same normalization, shingles, MinHash, banding and threshold as find_duplicates; the LSH buckets are
+    datasketch's MinHashLSH, and every candidate is checked with the exact Jaccard similarity, so the
+    answer does not depend on MinHash noise.
     """
 
     def __init__(self, config: DedupConfig | None = None) -> None:
+        from datasketch import MinHashLSH
+
         self.config = config or DedupConfig()
         self._hasher = MinHasher(self.config)
         self._exact: dict[tuple[str, str], Hashable] = {}
-        self._buckets: list[dict[int, list[int]]] = [{} for _ in range(self.config.bands)]
+        self._lsh = MinHashLSH(num_perm=self.config.num_perm, params=(self.config.bands, self.config.rows))
         self._keys: list[Hashable] = []
         self._shingles: list[np.ndarray] = []
         self._namespaces: list[str] = []
@@ -37,7 +41,7 @@ class NearDupIndex:
 
     def add_or_find(self, key: Hashable, text: str, namespace: str = "") -> Hashable | None:
         """Return the key of the kept text this one duplicates; else keep it under `key` and return None."""
-        found, normalized, shingles, band_keys = self._lookup(normalize_text(text), namespace)
+        found, normalized, shingles, sketch = self._lookup(normalize_text(text), namespace)
         if found is not None:
             return found[0]
         slot = len(self._keys)
@@ -45,20 +49,19 @@ class NearDupIndex:
         self._shingles.append(shingles)
         self._namespaces.append(namespace)
         self._exact.setdefault((namespace, exact_key(normalized)), key)
-        for band, band_key in enumerate(band_keys):
-            self._buckets[band].setdefault(int(band_key), []).append(slot)
+        self._lsh.insert(slot, sketch, check_duplication=False)
         return None
 
-    def _lookup(self, normalized: str, namespace: str) -> tuple[tuple[Hashable, float] | None, str, np.ndarray, np.ndarray]:
+    def _lookup(self, normalized: str, namespace: str) -> tuple[tuple[Hashable, float] | None, str, np.ndarray, Any]:
+        from datasketch import LeanMinHash
+
         batch = shingle_batch([normalized], self.config)
         shingles = batch.of(0)
-        band_keys = self._hasher.band_keys(self._hasher.signatures(batch))[0]
+        sketch = LeanMinHash(seed=self.config.seed, hashvalues=self._hasher.signatures(batch)[0], scheme="affine32")
         same = self._exact.get((namespace, exact_key(normalized)))
         if same is not None:
-            return (same, 1.0), normalized, shingles, band_keys
-        candidates: set[int] = set()
-        for band, band_key in enumerate(band_keys):
-            candidates.update(self._buckets[band].get(int(band_key), ()))
+            return (same, 1.0), normalized, shingles, sketch
+        candidates = self._lsh.query(sketch)
         best: tuple[float, int] | None = None
         for slot in sorted(candidates):
             if self._namespaces[slot] != namespace:
@@ -67,4 +70,4 @@ class NearDupIndex:
             if similarity >= self.config.threshold and (best is None or similarity > best[0]):
                 best = (similarity, slot)
         found = (self._keys[best[1]], best[0]) if best is not None else None
-        return found, normalized, shingles, band_keys
+        return found, normalized, shingles, sketch
