@@ -22,7 +22,7 @@ scalars = st.none() | st.text(max_size=20)
 
 
 @settings(max_examples=150, deadline=None)
-@given(pairs=turn_texts, system=st.text(min_size=1), leaf=scalars, sample_id=scalars, replayed=st.booleans(),
+@given(pairs=turn_texts, system=st.text(min_size=1).filter(str.strip), leaf=scalars, sample_id=scalars, replayed=st.booleans(),
        ascii_input=st.booleans())
 def test_encoded_rows_equal_dumps_of_the_row(pairs: list[tuple[str, str]], system: str, leaf: str | None,
                                              sample_id: str | None, replayed: bool, ascii_input: bool) -> None:
