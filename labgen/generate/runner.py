@@ -104,11 +104,15 @@ def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateCo
         asyncio.run(_execute(plans, state))
     finally:
         progress.close()
+    if state.successes == 0 and state.failures_in_row > 0:
+        raise TeacherError(f"the teacher answered none of {state.failures_in_row} requests "
+                           f"(last error: {state.last_error})",
+                           hint="check it with `labgen teacher check`; rerun when it works (nothing is lost)")
     for path in selection.removed:
         remove_leaf_output(out_dir, path)
     notes = [f"{plan.leaf.path}: {note}" for plan in plans for note in plan.notes]
     if config.dedup and plans:
-        notes.extend(_dedup(out_dir, config, [plan.leaf for plan in plans]))
+        notes.extend(_dedup(out_dir, taxonomy, config))
     leaves = {path: read_leaf_counts(out_dir, path) or counts for path, counts in sorted(state.counts.items())}
     elapsed = time.monotonic() - started
     accounting = teacher.accounting.as_dict()
@@ -209,11 +213,16 @@ def _finish_leaf(state: _RunState, plan: LeafPlan) -> None:
     state.progress.leaf_done(path, kept=counts.kept, rejected=counts.rejected, elapsed_s=elapsed)
 
 
-def _dedup(out_dir: Path, config: GenerateConfig, leaves: list[Leaf]) -> list[str]:
-    """Exact and near-duplicate removal over the run's outputs (the dedup package's job)."""
-    try:
-        from labgen.dedup import dedup_run  # type: ignore[attr-defined]
-    except ImportError:
-        return ["dedup skipped: labgen.dedup.dedup_run is not available in this installation"]
-    dedup_run(out_dir, None, seeds=None, eval_items=None)
-    return []
+def _dedup(out_dir: Path, taxonomy: Path, config: GenerateConfig) -> list[str]:
+    """Exact and near-duplicate removal over the whole OUT (within and across leaves, against each leaf's
+    seeds, and against the evaluation sets named by `decontaminate`); the dedup package does the work."""
+    from labgen.dedup import dedup_run, load_eval_items, seeds_from_leaves
+    from labgen.taxonomy.walk import load_taxonomy
+
+    leaves = [report.leaf for report in load_taxonomy(taxonomy) if report.leaf is not None]
+    eval_items = load_eval_items(config.decontaminate) if config.decontaminate else None
+    report = dedup_run(out_dir, None, seeds=seeds_from_leaves(leaves), eval_items=eval_items)
+    notes = list(report.warnings)
+    if report.removed:
+        notes.append(f"dedup moved {report.removed} duplicate or contaminated samples to rejects")
+    return notes

@@ -1,0 +1,119 @@
+"""The installed `labgen generate` against a local OpenAI-compatible server: CLI contract, and kill -9
+mid-run then rerun, which must end exactly where an uninterrupted run ends."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from labgen.cli import cli
+from labgen.jsonl import read_jsonl
+from tests.generate.conftest import FREEFORM, GROUNDED, KNOWLEDGE
+from tests.generate.stage_server import StageServer
+
+LABGEN = [str(Path(sys.executable).parent / "labgen")]  # the installed entry point
+LEAVES = (FREEFORM, GROUNDED, KNOWLEDGE)
+
+
+def command(taxonomy: Path, out: Path, server: StageServer, *extra: str) -> list[str]:
+    return [*LABGEN, "generate", str(taxonomy), "--out", str(out), "--teacher", "openai", "--teacher-url",
+            server.base_url, "--max-in-flight", "2", "--target-per-seed", "3", "--quiet", *extra]
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    return {f"{leaf}/{name}": (out / leaf / name).read_bytes() for leaf in LEAVES
+            for name in ("samples.jsonl", "rejects.jsonl")}
+
+
+def unit_files(out: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(out).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in (out / ".labgen" / "units").rglob("u-*.json")}
+
+
+def test_kill_9_mid_run_then_rerun_equals_an_uninterrupted_run(taxonomy: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "LABGEN_TEACHER_MAX_RETRIES": "1"}
+    with StageServer(latency_s=0.03) as server:
+        reference = tmp_path / "reference"
+        done = subprocess.run(command(taxonomy, reference, server), capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+        total_units = len(unit_files(reference))
+        full_requests = len(server.log)
+        assert total_units >= 6
+
+        out = tmp_path / "killed"
+        process = subprocess.Popen(command(taxonomy, out, server), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, env=env)
+        deadline = time.monotonic() + 60
+        while len(unit_files(out)) < 2 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        finished = unit_files(out)
+        assert 2 <= len(finished) < total_units, "the kill must land mid-run"
+        requests_before_rerun = len(server.log)
+
+        rerun = subprocess.run(command(taxonomy, out, server), capture_output=True, text=True, env=env)
+        assert rerun.returncode == 0, rerun.stderr
+        rerun_requests = len(server.log) - requests_before_rerun
+
+    after = unit_files(out)
+    assert set(after) == set(unit_files(reference))  # no unit missing, none extra
+    for name, identity in finished.items():
+        assert after[name] == identity, f"{name} was generated twice"
+    assert 0 < rerun_requests < full_requests  # the finished units were not asked again
+    assert snapshot(out) == snapshot(reference)
+    for leaf in LEAVES:
+        ids = [row["id"] for row in read_jsonl(out / leaf / "samples.jsonl")]
+        assert len(ids) == len(set(ids))
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_cli_prints_a_summary_and_exits_0_with_rejects(taxonomy: Path, tmp_path: Path) -> None:
+    with StageServer() as server:
+        result = CliRunner().invoke(cli, ["generate", str(taxonomy), "--out", str(tmp_path / "out"), "--teacher",
+                                          "openai", "--teacher-url", server.base_url, "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "generated" in result.output and "kept" in result.output and "rejected" in result.output
+    assert FREEFORM in result.output and str(tmp_path / "out") in result.output
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert set(run["leaves"]) == set(LEAVES)
+
+
+def test_cli_dry_run_calls_no_teacher(taxonomy: Path, tmp_path: Path) -> None:
+    with StageServer() as server:
+        result = CliRunner().invoke(cli, ["generate", str(taxonomy), "--out", str(tmp_path / "out"), "--teacher",
+                                          "openai", "--teacher-url", server.base_url, "--teacher-model", "m",
+                                          "--dry-run"])
+        assert server.log == []
+    assert result.exit_code == 0, result.output
+    assert FREEFORM in result.output and "requests" in result.output
+    assert not (tmp_path / "out" / "run.json").exists()
+
+
+def test_cli_usage_errors_exit_2_and_bad_taxonomy_exits_1(taxonomy: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing_out = runner.invoke(cli, ["generate", str(taxonomy)])
+    assert missing_out.exit_code == 2
+    base_alone = runner.invoke(cli, ["generate", str(taxonomy), "--out", str(tmp_path / "o"), "--base", "main",
+                                     "--teacher", "openai", "--teacher-url", "http://127.0.0.1:9/v1"])
+    assert base_alone.exit_code == 2 and "--changed" in base_alone.output
+    (taxonomy / FREEFORM / "qna.yaml").write_text("version: 2\ncreated_by: x\nseed_examples: [\n")
+    bad = runner.invoke(cli, ["generate", str(taxonomy), "--out", str(tmp_path / "o"), "--teacher", "openai",
+                              "--teacher-url", "http://127.0.0.1:9/v1", "--teacher-model", "m"])
+    assert bad.exit_code == 1 and "riddles" in bad.output and "Traceback" not in bad.output
+
+
+def test_cli_exits_1_when_the_teacher_is_unreachable(taxonomy: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "LABGEN_TEACHER_MAX_RETRIES": "0", "LABGEN_TEACHER_REQUEST_TIMEOUT": "2"}
+    done = subprocess.run([*LABGEN, "generate", str(taxonomy), "--out", str(tmp_path / "o"), "--teacher", "openai",
+                           "--teacher-url", "http://127.0.0.1:9/v1", "--teacher-model", "m", "--quiet"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "error:" in done.stderr and "Traceback" not in done.stderr
