@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -93,7 +94,14 @@ def evaluate(rows: list[dict[str, Any]], config: CriticConfig, teacher: Any, nam
         scores = [combined_score(vs) for vs in verdict_lists]
     else:
         pairs = [(r, QaFields(r["question"], r["answer"], r["context"], "")) for r in rows]
-        out = list(critique_rows(pairs, teacher=teacher, config=config))
+        done = [0]
+
+        def progress(_: int) -> None:
+            done[0] += 1
+            if done[0] % 10 == 0:
+                print(f"  {done[0]} judgments in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+
+        out = list(critique_rows(pairs, teacher=teacher, config=config, on_row=progress))
         verdicts = [o["critic"]["verdicts"] for o in out]
         scores = [o["critic"]["score"] for o in out]
     elapsed = time.perf_counter() - started
@@ -122,11 +130,13 @@ def main() -> None:
     parser.add_argument("--max-in-flight")
     parser.add_argument("--subset", type=int, help="evaluate a random subset of this many items (seeded)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-logprobs", action="store_true",
+                        help="judges ask for no token probabilities (the embedded teacher is ~8x faster without)")
     args = parser.parse_args()
     rows = list(read_jsonl(args.data))
     if args.subset:
         rows = random.Random(args.seed).sample(rows, min(args.subset, len(rows)))
-    config = CriticConfig()
+    config = CriticConfig(judge_logprobs=not args.no_logprobs)
     evaluate(rows, config, None, "deterministic checks")
     if args.teacher:
         teacher = build_teacher(args)
