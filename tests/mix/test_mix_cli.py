@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -74,12 +75,17 @@ def test_out_is_required() -> None:
     assert code == 2 and "--out" in output
 
 
-def test_installed_entry_point_runs_mix(tmp_path: Path) -> None:
-    write_sized_run(tmp_path / "run", SIZES)
-    completed = subprocess.run(
-        [sys.executable, "-c", "import sys; from labgen.cli import main; main(sys.argv[1:])",
-         "mix", str(tmp_path / "run"), "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, timeout=120)
-    assert completed.returncode == 0, completed.stderr
-    assert (tmp_path / "out" / "phase2_skills.jsonl").is_file()
-    assert "phase2_skills.jsonl: 11 rows, 3 replayed" in completed.stdout
+def test_entry_point_output_does_not_depend_on_hash_randomisation(tmp_path: Path) -> None:
+    write_sized_run(tmp_path / "run", [(f"knowledge/k{i}", 30) for i in range(4)] + [
+        (f"compositional_skills/c{i}", 30) for i in range(4)])
+    outputs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"out{hash_seed}"
+        completed = subprocess.run(
+            [sys.executable, "-c", "import sys; from labgen.cli import main; main(sys.argv[1:])",
+             "mix", str(tmp_path / "run"), "--out", str(out), "--recipe", "lab-paper"],
+            capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONHASHSEED": hash_seed})
+        assert completed.returncode == 0, completed.stderr
+        assert "phase3_skills.jsonl: " in completed.stdout
+        outputs.append([path.read_bytes() for path in sorted(out.iterdir())])
+    assert len(outputs[0]) == 4 and outputs[0] == outputs[1]
