@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from labgen import __version__
 from labgen.errors import OutputError
+from labgen.errors import OutputError
 from labgen.hashing import sha256_file
 from labgen.jsonl import write_json_atomic, write_lines_atomic
 from labgen.mix.allocation import RowSelector, seeded_rng
@@ -81,7 +82,11 @@ def mix(run_dir: str | Path, recipe: Recipe | str | Path, out_dir: str | Path, *
     recipe = (recipe if isinstance(recipe, Recipe) else load_recipe(recipe)).with_seed(seed)
     leaves = scan_run(run_dir, by_style=any(s.answer_styles for p in recipe.phases for s in p.sources))
     plans = plan_recipe(recipe, leaves)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder: {exc.strerror}", path=out_dir,
+                          hint="pass a writable --out folder") from None
     own_rows: dict[str, tuple[Path, int]] = {}
     phase_entries: list[dict[str, Any]] = []
     results: list[PhaseResult] = []

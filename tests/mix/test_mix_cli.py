@@ -89,3 +89,10 @@ def test_entry_point_output_does_not_depend_on_hash_randomisation(tmp_path: Path
         assert "phase3_skills.jsonl: " in completed.stdout
         outputs.append([path.read_bytes() for path in sorted(out.iterdir())])
     assert len(outputs[0]) == 4 and outputs[0] == outputs[1]
+
+
+def test_an_output_folder_that_cannot_be_made_is_a_data_error(tmp_path: Path) -> None:
+    write_sized_run(tmp_path / "run", SIZES)
+    (tmp_path / "blocker").write_text("a file", encoding="utf-8")
+    code, output = _invoke(str(tmp_path / "run"), "--out", str(tmp_path / "blocker" / "out"))
+    assert code == 1 and "cannot create the output folder" in output and "Traceback" not in output
