@@ -5,7 +5,6 @@ Every refusal is a `QnaLoadError` naming the line and column where there is one,
 
 from __future__ import annotations
 
-import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field

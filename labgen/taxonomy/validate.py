@@ -43,10 +43,13 @@ def resolve_target(path: Path) -> Target:
                              hint="pass a taxonomy folder or a leaf's qna.yaml")
         return Target(path, infer_root(path), path, True)
     absolute = Path(os.path.abspath(path))
-    if absolute.name in BRANCHES or infer_root(absolute / LEAF_FILE) not in (None, absolute):
-        return Target(path, infer_root(absolute / LEAF_FILE), path, False)
+    if absolute.name in BRANCHES:
+        return Target(path, absolute.parent, path, False)
     if any((absolute / branch).is_dir() for branch in BRANCHES):
         return Target(path, absolute, path, False)
+    inferred = infer_root(absolute / LEAF_FILE)  # a folder somewhere below a branch folder
+    if inferred is not None:
+        return Target(path, inferred, path, False)
     raise UsageError(f"{path} is not a taxonomy: it has none of the folders {', '.join(BRANCHES)}",
                      hint="pass the taxonomy's root folder, a folder below one of those, or a qna.yaml")
 

@@ -55,7 +55,6 @@ class _Frame:
     anchor: str | None
     nodes: int = 1
     pending_key: Any = None  # mapping: the key waiting for its value (_NO_KEY when none)
-    key_position: Position | None = None
     merges: list[dict[str, Any]] | None = None
 
 

@@ -136,3 +136,13 @@ def test_changed_outside_git_raises_git_error(tmp_path: Path) -> None:
     _tree(tmp_path)
     with pytest.raises(GitError):
         validate([tmp_path], options=ValidateOptions(skip_documents=True, changed_base="main"))
+
+
+def test_a_taxonomy_inside_a_folder_named_like_a_branch(tmp_path: Path) -> None:
+    root = tmp_path / "knowledge" / "my-taxonomy"
+    write_leaf(root, "compositional_skills/writing/haiku", skill_text())
+    [report] = validate([root], options=NO_DOCS)
+    assert report.valid and report.leaf is not None
+    assert report.leaf.path == "compositional_skills/writing/haiku"
+    [branch_report] = validate([root / "compositional_skills"], options=NO_DOCS)
+    assert branch_report.leaf == report.leaf
