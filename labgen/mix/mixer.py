@@ -14,7 +14,6 @@ from typing import Any, NamedTuple
 
 from labgen import __version__
 from labgen.errors import OutputError
-from labgen.errors import OutputError
 from labgen.hashing import sha256_file
 from labgen.jsonl import write_json_atomic, write_lines_atomic
 from labgen.mix.allocation import RowSelector, seeded_rng
