@@ -42,6 +42,12 @@ def environment() -> SandboxedEnvironment:
                                 autoescape=False, trim_blocks=True, lstrip_blocks=True)
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str) -> Any:
+    """A Jinja source compiled once: rendering is in the hot path of every teacher request."""
+    return environment().from_string(source)
+
+
 @dataclass(frozen=True)
 class Template:
     id: str
@@ -67,11 +73,10 @@ class Template:
             extra = sorted(given - set(self.variables))
             raise ConfigError(f"template {self.id!r} rendered with wrong variables "
                               f"(missing {missing}, unexpected {extra})", path=self.path)
-        env = environment()
         out = []
         for role, source in self.messages:
             try:
-                text = env.from_string(source).render(**variables)
+                text = _compiled(source).render(**variables)
             except TemplateError as exc:
                 raise ConfigError(f"template {self.id!r} failed to render: {exc}", path=self.path) from None
             out.append({"role": role, "content": text.strip("\n")})
