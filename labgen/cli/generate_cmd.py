@@ -43,7 +43,7 @@ def _parse_max_tokens(values: tuple[str, ...]) -> dict[str, int]:
 @click.option("--max-rounds", type=int, default=None, help="Generation rounds a unit may use to reach its "
               "target (caps teacher calls when the critic keeps rejecting). [default 2]")
 @click.option("--max-units-per-leaf", type=int, default=None, help="Hard cap on work units per leaf.")
-@click.option("--prompt-seeds", type=int, default=None, help="Seed examples shown per skill prompt. [default 5]")
+@click.option("--prompt-seeds", type=int, default=None, help="Seed examples shown per skill prompt (fewer when the context window is small). [default 10]")
 @click.option("--chunk-tokens", type=int, default=None, help="Most tokens of document per knowledge chunk "
               "(less when the context window is small). [default 700]")
 @click.option("--context-window", type=int, default=None, help="The teacher's context window, when the "

@@ -54,7 +54,7 @@ class GenerateConfig:
     contexts_per_round: int = 1
     questions_per_context: int = 3
     max_units_per_leaf: int | None = None  # hard cap on units of a leaf, whatever the target
-    prompt_seeds: int = 5  # seed examples shown in one prompt (all of them when the leaf has no more)
+    prompt_seeds: int = 10  # seed examples shown in one prompt (fewer when the context window is small)
     answer_styles: tuple[str, ...] = ("short", "long")  # knowledge answers, the paper's two knowledge steps
     chunk_tokens: int = 700  # at most this many tokens of document per chunk (less when the window is small)
     chunk_overlap_tokens: int = 64

@@ -1,0 +1,119 @@
+"""Throughput of `labgen generate` against a local OpenAI-compatible server with a fixed latency.
+
+The server (tests/generate/stage_server.py) answers every stage plausibly so the whole pipeline runs;
+`labgen generate` runs as a subprocess on the example taxonomy. Printed, all measured in this run:
+  - requests/s over the run,
+  - mean requests in flight (time-weighted) against the --max-in-flight limit, while work remains
+    (from the first request to the last request's start) and over the whole run,
+  - prefix share per generation stage: the fraction of each prompt's tokens that repeat the previous
+    prompt of the same stage and leaf (what a server's prefix cache can reuse).
+
+    .venv/bin/python bench/generate_throughput.py --latency 0.2 --max-in-flight 32 --target-per-seed 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.generate.stage_server import StageServer  # noqa: E402
+
+_PIECE = re.compile(r"\w+|[^\w\s]|\s+")
+SKILL_STAGES = ("freeform_instructions", "freeform_response", "grounded_contexts", "grounded_questions",
+                "grounded_response")
+KNOWLEDGE_STAGES = ("knowledge_qa_short", "knowledge_qa_long")
+
+
+def tokens(messages: list[dict[str, str]]) -> list[str]:
+    return _PIECE.findall("".join(f"<{m['role']}>{m['content']}" for m in messages))
+
+
+def leaf_key(messages: list[dict[str, str]]) -> str:
+    """The leaf a generation prompt belongs to: its task description or domain line."""
+    for line in messages[-1]["content"].splitlines():
+        if line.startswith(("Task:", "Domain:", "Task performed on each context:")):
+            return line
+    return "?"
+
+
+def mean_in_flight(log: list[dict], until: float) -> float:
+    start = min(e["start"] for e in log)
+    events = sorted([(e["start"], 1) for e in log] + [(e["end"], -1) for e in log])
+    area, level, last = 0.0, 0, start
+    for moment, step in events:
+        moment = min(moment, until)
+        area += level * max(0.0, moment - last)
+        last = max(last, moment)
+        level += step
+    return area / max(until - start, 1e-9)
+
+
+def prefix_shares(log: list[dict]) -> dict[str, float]:
+    previous: dict[tuple[str, str], list[str]] = {}
+    shares: dict[str, list[float]] = defaultdict(list)
+    for entry in sorted(log, key=lambda e: e["start"]):
+        stage = entry["stage"]
+        if stage not in SKILL_STAGES + KNOWLEDGE_STAGES:
+            continue
+        current = tokens(entry["messages"])
+        key = (stage, leaf_key(entry["messages"]))
+        before = previous.get(key)
+        if before is not None:
+            common = 0
+            for a, b in zip(before, current):
+                if a != b:
+                    break
+                common += 1
+            shares[stage].append(common / len(current))
+        previous[key] = current
+    return {stage: sum(v) / len(v) for stage, v in sorted(shares.items())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--taxonomy", default=str(ROOT / "taxonomy"))
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds per request at the server")
+    parser.add_argument("--max-in-flight", type=int, default=32)
+    parser.add_argument("--target-per-seed", type=float, default=4)
+    args = parser.parse_args()
+    labgen = str(Path(sys.executable).parent / "labgen")
+    with StageServer(latency_s=args.latency) as server, tempfile.TemporaryDirectory() as tmp:
+        command = [labgen, "generate", args.taxonomy, "--out", str(Path(tmp) / "out"), "--teacher", "openai",
+                   "--teacher-url", server.base_url, "--max-in-flight", str(args.max_in_flight),
+                   "--target-per-seed", str(args.target_per_seed), "--no-dedup", "--quiet"]
+        started = time.monotonic()
+        done = subprocess.run(command, capture_output=True, text=True)
+        wall = time.monotonic() - started
+        if done.returncode != 0:
+            sys.exit(f"labgen generate failed ({done.returncode}):\n{done.stderr}")
+        log = list(server.log)
+    first = min(e["start"] for e in log)
+    last_end = max(e["end"] for e in log)
+    last_start = max(e["start"] for e in log)
+    busy = mean_in_flight(log, last_start)
+    whole = mean_in_flight(log, last_end)
+    shares = prefix_shares(log)
+    skill = [shares[s] for s in SKILL_STAGES if s in shares]
+    print(f"requests: {len(log)} in {last_end - first:.2f}s of serving ({wall:.2f}s wall with startup and writing)")
+    print(f"requests/s: {len(log) / (last_end - first):.1f} (ideal at this latency and limit: "
+          f"{args.max_in_flight / args.latency:.1f})")
+    print(f"mean in flight while work remains: {busy:.1f} of {args.max_in_flight} "
+          f"({100 * busy / args.max_in_flight:.0f}%); over the whole run: {whole:.1f} "
+          f"({100 * whole / args.max_in_flight:.0f}%); peak {server.max_in_flight}")
+    for stage, share in shares.items():
+        print(f"prefix share {stage}: {100 * share:.0f}%")
+    if skill:
+        print(f"prefix share, skill stages (mean): {100 * sum(skill) / len(skill):.0f}%")
+
+
+if __name__ == "__main__":
+    main()
