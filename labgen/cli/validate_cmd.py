@@ -69,7 +69,8 @@ def _chosen_format(given: str | None) -> str:
 @click.option("--base", default="origin/main", show_default=True, help="Git ref that --changed compares with.")
 @click.option("--max-seed-tokens", type=click.IntRange(min=1), default=None,
               help="Token budget per seed example (default 1024).")
-@click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Size cap of a qna.yaml (default 1 MiB).")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None,
+              help="Size cap of a qna.yaml (default 1 MiB).")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Where cloned document repositories are kept.")
 @handle_errors

@@ -160,7 +160,8 @@ def few_seeds_problems(loaded: LoadedQna, version: int | None) -> list[Problem]:
     seeds = _seed_list(loaded.data)
     if version == 1 and 0 < len(seeds) < 5:
         line, col = loaded.position(("seed_examples",))
-        return [Problem(WARNING, f"only {len(seeds)} seed examples; newer versions need at least 5 "
+        plural = "s" * (len(seeds) > 1)
+        return [Problem(WARNING, f"only {len(seeds)} seed example{plural}; newer versions need at least 5 "
                                  "(add more and move to version 3)", line, col)]
     return []
 

@@ -60,8 +60,9 @@ def declared_version(loaded: LoadedQna, family: str) -> tuple[int | None, list[P
     line, col = loaded.position(("version",))
     if "version" not in data:
         if family == KNOWLEDGE:
-            return None, [Problem(ERROR, "missing 'version'; knowledge leaves need `version: 3` "
-                                         "(see docs/taxonomy.md)", 1, 1)]
+            return None, [Problem(ERROR, "knowledge leaves need version 3 (this file has no `version`, so it is "
+                                         "version 1: `task_description` and `document` at the top, no "
+                                         "`document_outline`); see docs/taxonomy.md", 1, 1)]
         return 1, []
     version = data["version"]
     if isinstance(version, bool) or not isinstance(version, int):

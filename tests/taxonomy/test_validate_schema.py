@@ -110,7 +110,8 @@ def test_knowledge_document_outline_is_required(tmp_path: Path) -> None:
 
 
 def test_identical_seed_examples_are_refused(tmp_path: Path) -> None:
-    text = skill_text() + "  - question: Write a haiku about rain number 0\n    answer: Haiku 0 about rain, calm and brief.\n"
+    text = skill_text() + ("  - question: Write a haiku about rain number 0\n"
+                           "    answer: Haiku 0 about rain, calm and brief.\n")
     report = _report(tmp_path, text)
     assert any("seed_examples[5] repeats seed_examples[0] exactly" in m for _, m in errors(report))
 
@@ -174,3 +175,11 @@ def test_fast_check_agrees_with_jsonschema(key: tuple[str, int], data: st.DataOb
 def test_schemas_are_json_files_next_to_the_module() -> None:
     assert load_schema("knowledge", 3)["properties"]["seed_examples"]["minItems"] == 5
     assert load_schema("compositional_skills", 2)["additionalProperties"] is False
+
+
+def test_old_knowledge_without_version_is_refused_with_the_reason(tmp_path: Path) -> None:
+    text = ("created_by: bob\ndomain: animal\ntask_description: cats\ndocument:\n repo: https://example.invalid/d\n"
+            " commit: abc\n patterns:\n   - cats.md\nseed_examples:\n"
+            + "".join(f"- question: q{i}?\n  answer: a{i}.\n" for i in range(5)))
+    [(line, message)] = errors(_report(tmp_path, text, "knowledge"))
+    assert line == 1 and "knowledge leaves need version 3" in message and "no `version`" in message
