@@ -61,13 +61,13 @@ class LangChainTeacher(BoundedTeacher):
 
             return ChatOpenAI(model=model_name, base_url=base_url, api_key=api_key, max_retries=0,
                               timeout=request_timeout,
-                              http_async_client=make_http_client(max_in_flight, request_timeout, api_key))
+                              http_async_client=make_http_client(max_in_flight, request_timeout, api_key, base_url))
 
         async def discover() -> str:
             from labgen.teachers.http_pool import make_http_client
             from labgen.teachers.openai_direct import discover_model
 
-            client = make_http_client(4, request_timeout, api_key)
+            client = make_http_client(4, request_timeout, api_key, base_url)
             try:
                 return await discover_model(client, base_url, retry, request_timeout)
             finally:

@@ -59,7 +59,8 @@ class OpenAITeacher(BoundedTeacher):
         if self._client is None:
             from labgen.teachers.http_pool import make_http_client
 
-            self._client = make_http_client(self.max_in_flight, self.request_timeout, self._api_key)
+            self._client = make_http_client(self.max_in_flight, self.request_timeout, self._api_key,
+                                            self.base_url)
         return self._client
 
     def _on_loop_change(self) -> None:
@@ -209,7 +210,7 @@ def discover_model_sync(base_url: str, api_key: str, policy: RetryPolicy, reques
     async def main() -> None:
         from labgen.teachers.http_pool import make_http_client
 
-        client = make_http_client(4, request_timeout, api_key)
+        client = make_http_client(4, request_timeout, api_key, base_url)
         try:
             result.append(await discover_model(client, base_url, policy, request_timeout))
         finally:
