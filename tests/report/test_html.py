@@ -78,3 +78,21 @@ def test_report_command_prints_tables_and_writes_html(tmp_path: Path) -> None:
     assert html_file.read_text().startswith("<!DOCTYPE html>")
     missing = CliRunner().invoke(cli, ["report", str(tmp_path / "nope")])
     assert missing.exit_code == 1 and "run directory not found" in missing.output
+
+
+def test_installed_entry_point_runs_dedup_then_report(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    out = build(tmp_path / "run")
+    labgen = shutil.which("labgen", path=str(Path(sys.executable).parent))
+    assert labgen is not None, "the labgen console script is not installed next to this python"
+    dedup = subprocess.run([labgen, "dedup", str(out)], capture_output=True, text=True, timeout=120)
+    assert dedup.returncode == 0, dedup.stderr
+    assert "removed 4 of 5 samples" in dedup.stdout  # "Write about 0".."Write about 4" are near-duplicates
+    report = subprocess.run([labgen, "report", str(out)], capture_output=True, text=True, timeout=120)
+    assert report.returncode == 0, report.stderr
+    assert "dedup/near duplicate" in report.stdout and "Traceback" not in report.stderr
+    total = next(line for line in report.stdout.splitlines() if line.strip().startswith("TOTAL"))
+    assert total.split()[1:7] == ["6", "1", "5", "4", "1,200", "1,200.0"]  # generated kept rejected dedup tokens per-kept
