@@ -183,3 +183,11 @@ def test_old_knowledge_without_version_is_refused_with_the_reason(tmp_path: Path
             + "".join(f"- question: q{i}?\n  answer: a{i}.\n" for i in range(5)))
     [(line, message)] = errors(_report(tmp_path, text, "knowledge"))
     assert line == 1 and "knowledge leaves need version 3" in message and "no `version`" in message
+
+
+def test_early_version_1_files_may_carry_attribution_but_later_ones_may_not(tmp_path: Path) -> None:
+    v1 = skill_text(version=None).replace("created_by: alice\n", "created_by: alice\nattribution: 'self authored'\n")
+    assert errors(_report(tmp_path, v1)) == []
+    v3 = skill_text(version=3).replace("created_by: alice\n", "created_by: alice\nattribution: 'self authored'\n")
+    [(line, message)] = errors(_report(tmp_path, v3))
+    assert line == 3 and "unknown field 'attribution'" in message
