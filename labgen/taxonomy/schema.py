@@ -20,6 +20,7 @@ from labgen.taxonomy.yaml_tree import YamlPath
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
 SKILL_VERSIONS = (1, 2, 3)
 KNOWLEDGE_VERSIONS = (3,)
+MAX_LIST_ITEMS = 1000
 _FIELD_HINTS = {
     "question": "write the question", "answer": "write the answer", "context": "add the context excerpt",
     "created_by": "add your GitHub user name", "task_description": "describe the skill in a sentence",
@@ -151,6 +152,25 @@ def _problems_of(error: Any, loaded: LoadedQna) -> Iterator[Problem]:
     yield Problem(ERROR, f"{where}{error.message}", line, col)
 
 
+def _oversized_lists(loaded: LoadedQna) -> list[Problem]:
+    """Lists longer than MAX_LIST_ITEMS (a leaf holds a handful of examples, not thousands)."""
+    problems: list[Problem] = []
+    stack: list[tuple[YamlPath, Any]] = [((), loaded.data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(((*path, key), item) for key, item in value.items())
+        elif isinstance(value, list):
+            if len(value) > MAX_LIST_ITEMS:
+                line, col = loaded.position(path)
+                problems.append(Problem(ERROR, f"{_where(path)}has {len(value):,} items, more than the "
+                                               f"{MAX_LIST_ITEMS:,} a leaf may hold; split it into several leaves",
+                                        line, col))
+            else:
+                stack.extend(((*path, index), item) for index, item in enumerate(value))
+    return problems
+
+
 def schema_problems(loaded: LoadedQna, branch: str | None) -> tuple[int | None, list[Problem]]:
     """The file's version (None when unusable) and every schema problem, sorted by line."""
     family = schema_family(branch, loaded.data)
@@ -160,6 +180,9 @@ def schema_problems(loaded: LoadedQna, branch: str | None) -> tuple[int | None, 
     validator, fast_check = compiled_validator(family, version)
     if fast_check is not None and fast_check(loaded.data):
         return version, problems
+    oversized = _oversized_lists(loaded)
+    if oversized:  # jsonschema's uniqueItems is quadratic: refuse before it runs
+        return version, problems + oversized
     for error in validator.iter_errors(loaded.data):
         problems.extend(_problems_of(error, loaded))
     problems.sort(key=lambda p: (p.line or 0, p.col or 0))

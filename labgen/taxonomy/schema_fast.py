@@ -96,9 +96,29 @@ def _array_check(schema: dict[str, Any]) -> Check:
                 if not items(item):
                     return False
         if unique:
-            for index in range(1, len(value)):
-                if value[index] in value[:index]:  # Python equality is stricter here (True == 1)
+            seen: set[Any] = set()
+            for item in value:
+                key = _canonical(item)
+                if key in seen:
                     return False
+                seen.add(key)
         return True
 
     return check
+
+
+def _canonical(value: Any) -> Any:
+    """A hashable stand-in that is equal for values jsonschema could call equal (1 and 1.0 included)."""
+    if isinstance(value, dict):
+        return ("map", frozenset((key, _canonical(item)) for key, item in value.items()))
+    if isinstance(value, list):
+        return ("list", tuple(_canonical(item) for item in value))
+    if isinstance(value, bool) or value is None:
+        return ("const", value)
+    if isinstance(value, float) and value.is_integer():
+        return ("number", int(value))
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    if isinstance(value, str):
+        return ("text", value)
+    return ("other", repr(value))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,16 @@ def test_early_version_1_files_may_carry_attribution_but_later_ones_may_not(tmp_
     v3 = skill_text(version=3).replace("created_by: alice\n", "created_by: alice\nattribution: 'self authored'\n")
     [(line, message)] = errors(_report(tmp_path, v3))
     assert line == 3 and "unknown field 'attribution'" in message
+
+
+def test_thousands_of_distinct_examples_do_not_stall_validation(tmp_path: Path) -> None:
+    # jsonschema's uniqueItems is quadratic; a hostile file must not make it run for minutes
+    examples = "".join(f"- {{question: q{i}, answr: b}}\n" for i in range(20_000))
+    text = "version: 3\ncreated_by: a\ntask_description: t\nseed_examples:\n" + examples
+    started = time.perf_counter()
+    report = _report(tmp_path, text)
+    assert time.perf_counter() - started < 10.0
+    assert errors(report) == [(4, "seed_examples: has 20,000 items, more than the 1,000 a leaf may hold; "
+                                  "split it into several leaves")]
+    valid = text.replace("answr", "answer")
+    assert _report(tmp_path, valid).valid  # the fast check proves uniqueness in linear time
