@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from labgen.cli import cli
 from labgen.teachers.base import ChatRequest, SamplingParams
 from labgen.teachers.embedded import EmbeddedTeacher, embedded_model_path
 
+TEACHER_VARIABLES = [name for name in os.environ if name.startswith("LABGEN_TEACHER")]
 MESSAGES = ({"role": "system", "content": "You are terse."},
             {"role": "user", "content": "Name one colour of the rainbow."})
 
@@ -49,8 +53,10 @@ def test_context_overflow_is_a_recorded_context_length_failure() -> None:
     assert completion.error_kind == "context_length" and "64" in (completion.error or "")
 
 
-def test_teacher_check_with_no_options_uses_the_embedded_model() -> None:
-    result = CliRunner().invoke(cli, ["teacher", "check"], env={"LABGEN_TEACHER": None})
+def test_teacher_check_with_no_options_uses_the_embedded_model(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no stray labgen.yaml; no LABGEN_TEACHER* settings either
+    result = CliRunner().invoke(cli, ["teacher", "check"], env={name: None for name in TEACHER_VARIABLES})
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.strip().splitlines()[-1])
     assert report["ok"] is True and report["backend"] == "local" and report["logprobs"] is True

@@ -58,17 +58,24 @@ def test_context_length_from_a_real_server(llama_server: str) -> None:
     assert "context window of 1024 tokens" in (completion.error or "")
 
 
-def test_teacher_check_cli_against_the_server(llama_server: str) -> None:
-    result = CliRunner().invoke(cli, ["teacher", "check", "--teacher", "openai", "--teacher-url", llama_server])
+def test_teacher_check_cli_against_the_server(llama_server: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["teacher", "check", "--teacher", "openai", "--teacher-url", llama_server,
+                                      "--config", str(empty_config(tmp_path))])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.strip().splitlines()[-1])
     assert report["ok"] is True and report["backend"] == "openai" and report["logprobs"] is True
 
 
-def test_teacher_check_connection_refused_is_a_clean_failure() -> None:
+def empty_config(tmp_path: Path) -> Path:
+    path = tmp_path / "labgen.yaml"
+    path.write_text("teacher: {}\n")
+    return path
+
+
+def test_teacher_check_connection_refused_is_a_clean_failure(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
     labgen = str(Path(sys.executable).parent / "labgen")  # the installed entry point
-    out = subprocess.run([labgen, "teacher", "check", "--teacher", "openai",
+    out = subprocess.run([labgen, "teacher", "check", "--config", str(empty_config(tmp_path)), "--teacher", "openai",
                           "--teacher-url", url, "--max-retries", "0"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 1
     report = json.loads(out.stdout.strip().splitlines()[-1])
