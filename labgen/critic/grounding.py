@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from labgen.critic.lexicon import Word, content_words, specificity, split_sentences
+from labgen.critic.arithmetic import derived_results
+from labgen.critic.lexicon import Word, content_words, normalize_number, specificity, split_sentences
 
 _MIN_PREFIX = 5  # stems sharing a prefix this long match: "organiz" ~ "organ", "construct" ~ "construction"
 _SMOOTHING = 1.0  # pseudo-weight of supported content added to each sentence, so short ones don't dominate
@@ -20,6 +21,7 @@ _NUMBER_PENALTY = 0.6  # factor per number (in digits) of the answer absent from
 _SPELLED_NUMBER_PENALTY = 0.85  # "nine in ten", "four fifths": often a paraphrase of the context's figure
 _NAME_PENALTY = 0.8  # factor per name of the answer absent from the context
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+", re.MULTILINE)
+_JSON_KEY = re.compile(r"\"[\w -]{1,40}\"\s*:")  # structure of a JSON answer, not content
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,10 @@ class SupportIndex:
 def lexical_support(answer: str, context: str, question: str = "") -> SupportReport:
     """Score how well the context (plus the question's own words) covers the answer's content."""
     index = SupportIndex(context, question)
-    cleaned = _LIST_MARKER.sub("", answer or "")
+    for operands, result in derived_results(answer or ""):  # "78 + 61 + 55 = 194": 194 is grounded too
+        if all(normalize_number(n) in index.stems for n in operands):
+            index.stems.add(normalize_number(result))
+    cleaned = _JSON_KEY.sub(" ", _LIST_MARKER.sub("", answer or ""))
     total_weight = supported_weight = 0.0
     weakest, weakest_text = 1.0, ""
     missing_numbers: dict[str, None] = {}

@@ -31,6 +31,7 @@ long short old young often usually generally typically especially specifically p
 around across along among amount lot lots far back still since already later early new need needs needed
 according answer question context text passage document mentioned states stated say says said describe
 described explain explains called name named refer refers known term terms general overall total whole
+table tables list lists listed row rows column columns
 """.split())
 
 NUMBER_WORDS = {

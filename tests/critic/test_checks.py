@@ -167,3 +167,10 @@ def test_language_judges_question_and_answer_apart() -> None:
 ])
 def test_non_answers_about_the_source_fail(answer: str) -> None:
     assert not verdicts(answer=answer)["refusal"].passed
+
+
+def test_saying_the_source_is_silent_is_fine_when_the_answer_goes_on_to_explain() -> None:
+    explained = ("The table does not say. It lists only the monthly price, the data allowance and the calls and "
+                 "texts for each plan, so you would need the provider's full terms to find out about roaming.")
+    assert verdicts(answer=explained)["refusal"].passed
+    assert not verdicts(answer="The table does not say.")["refusal"].passed

@@ -78,3 +78,19 @@ def test_short_texts_are_not_judged() -> None:
 def test_unknown_language_code_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         detect_language("some text here to read", "klingon")
+
+
+def test_results_of_shown_arithmetic_are_grounded_but_wrong_sums_are_not() -> None:
+    from labgen.critic.arithmetic import derived_results
+
+    table = "Month | Rainfall (mm)\nJanuary | 78\nFebruary | 61\nMarch | 55"
+    right = lexical_support("From January to March, 78 + 61 + 55 = 194 mm of rain fell.", table)
+    wrong = lexical_support("From January to March, 78 + 61 + 55 = 204 mm of rain fell.", table)
+    assert not right.missing_numbers and wrong.missing_numbers == ("204",)
+    assert derived_results("2 × €3.50 = €7.00; 260 ÷ 3 ≈ 86.7") == [(["2", "3.50"], "7.00"), (["260", "3"], "86.7")]
+
+
+def test_json_keys_are_structure_not_content() -> None:
+    context = "Hi all, Jordan here. Quick sync on the website launch on Tuesday at 3 pm in room B."
+    answer = '{\n  "title": "Quick sync on the website launch",\n  "organizer": "Jordan",\n  "date": "Tuesday"\n}'
+    assert lexical_support(answer, context).score > 0.8
