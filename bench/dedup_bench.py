@@ -4,6 +4,7 @@ Prints samples/s, peak RSS, recall of the planted duplicates and the false-posit
 in this run. False-positive rate = removed samples that were not planted / samples that were not planted.
 
     .venv/bin/python bench/dedup_bench.py --samples 1000000 [--dup-rate 0.05] [--shingle auto]
+    .venv/bin/python bench/dedup_bench.py --samples 100000 --run-dir /tmp/dedup-run   # end to end, with files
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import resource
 import sys
 import time
 
-from labgen.dedup import DedupConfig, DedupItem, find_duplicates
+from pathlib import Path
+
+from labgen.dedup import DedupConfig, DedupItem, dedup_run, find_duplicates
+from labgen.jsonl import write_jsonl_atomic
 
 TEMPLATES = [
     "Write a {a} about the {b} of {c} for a {d} audience",
@@ -84,6 +88,24 @@ def build(n: int, dup_rate: float, seed: int) -> tuple[list[str], dict[int, int]
     return texts, planted
 
 
+def leaf_of(index: int, leaves: int, total: int) -> str:
+    """Contiguous blocks, so leaf order (the keep-first order of dedup_run) is index order."""
+    return f"compositional_skills/bench/leaf-{index * leaves // total:03d}"
+
+
+def write_run_dir(out: Path, texts: list[str], leaves: int) -> None:
+    """A run directory in the docs/formats.md layout; sample ids carry the text's index (s-<index>)."""
+    rows: dict[str, list[dict[str, object]]] = {}
+    for index, text in enumerate(texts):
+        rows.setdefault(leaf_of(index, leaves, len(texts)), []).append(
+            {"id": f"s-{index}", "leaf": leaf_of(index, leaves, len(texts)), "branch": "compositional_skills",
+             "kind": "freeform_skill", "question": text, "answer": "An answer.", "context": None,
+             "messages": [{"role": "user", "content": text}, {"role": "assistant", "content": "An answer."}],
+             "critic": {"score": 0.8, "verdicts": {}}})
+    for leaf, leaf_rows in rows.items():
+        write_jsonl_atomic(out / leaf / "samples.jsonl", leaf_rows)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--samples", type=int, default=100_000)
@@ -94,16 +116,26 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=DedupConfig().rows)
     parser.add_argument("--leaves", type=int, default=50, help="samples are spread over this many scopes")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--run-dir", type=Path, default=None,
+                        help="end to end: write the samples as a run directory here and time dedup_run (file I/O included)")
     args = parser.parse_args()
 
     texts, planted = build(args.samples, args.dup_rate, args.seed)
-    items = [DedupItem(text=t, scope=f"leaf-{i % args.leaves:03d}") for i, t in enumerate(texts)]
     config = DedupConfig(threshold=args.threshold, shingle=args.shingle, bands=args.bands, rows=args.rows)
+    stats: dict[str, int] = {}
+    if args.run_dir is not None:
+        write_run_dir(args.run_dir, texts, args.leaves)
+    else:
+        items = [DedupItem(text=t, scope=leaf_of(i, args.leaves, len(texts))) for i, t in enumerate(texts)]
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     cpu_start = time.process_time()
-    stats: dict[str, int] = {}
-    removed = find_duplicates(items, config, stats)
+    if args.run_dir is not None:
+        report = dedup_run(args.run_dir, config, seeds={})
+        removed = {int(r.sample_id[2:]): r for r in report.removals}
+        stats = dict(report.near_pass)
+    else:
+        removed = find_duplicates(items, config, stats)  # type: ignore[assignment]
     elapsed = time.perf_counter() - start
     cpu = time.process_time() - cpu_start
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -111,8 +143,9 @@ def main() -> int:
     caught = sum(1 for i in planted if i in removed)
     false_removals = sum(1 for i in removed if i not in planted)
     not_planted = len(texts) - len(planted)
-    exact = sum(1 for m in removed.values() if m.exact)
-    print(f"samples              {len(texts):,} ({len(planted):,} planted near-duplicates, {args.leaves} leaves)")
+    exact = sum(1 for m in removed.values() if getattr(m, "exact", False) or "exact" in getattr(m, "reason", ""))
+    mode = f"dedup_run over {args.run_dir} (file I/O included)" if args.run_dir else "find_duplicates in memory"
+    print(f"samples              {len(texts):,} ({len(planted):,} planted near-duplicates, {args.leaves} leaves); {mode}")
     print(f"config               threshold={config.threshold} shingle={config.shingle} bands={config.bands} "
           f"rows={config.rows} num_perm={config.num_perm}")
     print(f"wall time            {elapsed:.1f} s  (cpu {cpu:.1f} s)")
