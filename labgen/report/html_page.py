@@ -45,6 +45,11 @@ def render_html(summary: RunSummary, *, max_reasons: int = 25) -> str:
                         color="#a85048"),
         "</div>",
     ]
+    if summary.rejects_by_stage:
+        stages = list(summary.rejects_by_stage)
+        body += ["<h3>Rejected by leaf and stage</h3>",
+                 _table(["leaf", *stages], [[leaf.leaf, *(leaf.rejected_in(s) for s in stages)]
+                                            for leaf in summary.leaves])]
     if summary.contamination:
         body.append(f"<p>{summary.contamination:,} samples overlapped an evaluation item (see dedup.json).</p>")
     body += [

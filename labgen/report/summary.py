@@ -41,6 +41,9 @@ class LeafSummary:
     def tokens_per_kept(self) -> float | None:
         return self.tokens / self.kept if self.kept else None
 
+    def rejected_in(self, stage: str) -> int:
+        return sum(count for key, count in self.rejected_by.items() if key.split("/", 1)[0] == stage)
+
     def table_row(self) -> list[object]:
         """The cells under LEAF_COLUMNS."""
         return [self.leaf, self.kind, self.generated, self.kept, self.rejected, self.dedup_removed, self.tokens,

@@ -24,6 +24,11 @@ def render_text(summary: RunSummary, *, max_reasons: int = 20) -> str:
 
     out.append("Rejected by stage")
     out.append(_histogram(summary.rejects_by_stage, "stage") if summary.rejects_by_stage else "  (no rejects)")
+    if summary.rejects_by_stage:
+        stages = list(summary.rejects_by_stage)
+        out += ["", "Rejected by leaf and stage"]
+        out.append(format_table(["leaf", *stages], [[leaf.leaf, *(leaf.rejected_in(s) for s in stages)]
+                                                    for leaf in summary.leaves], indent="  "))
     if summary.rejects_by_reason:
         out += ["", "Rejected by reason"]
         reasons = dict(list(summary.rejects_by_reason.items())[:max_reasons])

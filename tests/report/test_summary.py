@@ -69,6 +69,9 @@ def test_render_text_has_aligned_tables(tmp_path: Path) -> None:
     total = next(line for line in lines if line.strip().startswith("TOTAL"))
     assert header.index("tokens/kept") + len("tokens/kept") == len(total)  # right-aligned last column
     assert "judge_pair/rated 1 of 3" in text and "#" * 30 in text
+    matrix = text.split("Rejected by leaf and stage")[1].splitlines()
+    assert matrix[1].split() == ["leaf", "judge_pair", "judge_faithfulness", "dedup"]
+    assert matrix[3].split() == [HAIKU, "5", "0", "1"] and matrix[4].split() == [RIVERS, "0", "3", "0"]
     assert "entropy over leaves: 0.863 bits" in text
     assert "171.4" in text  # 2,400 tokens / 14 kept
 
