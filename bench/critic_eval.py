@@ -101,7 +101,7 @@ def evaluate(rows: list[dict[str, Any]], config: CriticConfig, teacher: Any, nam
             if done[0] % 10 == 0:
                 print(f"  {done[0]} judgments in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
 
-        out = list(critique_rows(pairs, teacher=teacher, config=config, on_row=progress))
+        out = list(critique_rows(pairs, teacher=teacher, config=config, on_judgment=progress))
         verdicts = [o["critic"]["verdicts"] for o in out]
         scores = [o["critic"]["score"] for o in out]
     elapsed = time.perf_counter() - started

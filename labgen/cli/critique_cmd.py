@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +51,17 @@ def critique(in_path: Path, out_path: Path, no_teacher: bool, language: str, blo
 
         detect_language("", config.language)  # an unknown language fails here, before any work
     teacher = None if no_teacher else build_teacher(kwargs)
+    progress = None
+    if teacher is not None:
+        from tqdm import tqdm
+
+        progress = tqdm(desc="judgments", unit="req", file=sys.stderr, disable=not sys.stderr.isatty())
     try:
-        summary = critique_file(in_path, out_path, teacher=teacher, config=config)
+        summary = critique_file(in_path, out_path, teacher=teacher, config=config,
+                                on_judgment=progress.update if progress is not None else None)
     finally:
+        if progress is not None:
+            progress.close()
         if teacher is not None:
             teacher.close()
     click.echo(f"{summary.rows} rows -> {out_path}: {summary.kept} passed every check, "

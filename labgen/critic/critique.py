@@ -67,7 +67,7 @@ def judge_requests(index: int, fields: QaFields, config: CriticConfig) -> list[C
 
 def critique_rows(rows: Iterable[tuple[dict[str, Any], QaFields]], *, teacher: Teacher | None = None,
                   config: CriticConfig | None = None,
-                  on_row: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
+                  on_judgment: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
     """Each row with a `critic` key, in input order. Without a teacher, the deterministic checks only."""
     config = config or DEFAULT_CONFIG
     items = list(rows)
@@ -78,8 +78,8 @@ def critique_rows(rows: Iterable[tuple[dict[str, Any], QaFields]], *, teacher: T
         for completion in teacher.stream(requests):
             index, name = completion.request.tag
             judged[index].append(get_judge(name, config).parse(completion))
-            if on_row is not None:
-                on_row(1)
+            if on_judgment is not None:
+                on_judgment(1)
     rank = {CHECK_NAMES[name]: position for position, name in enumerate(CONTEXT_JUDGES + ALWAYS_JUDGES)}
     for index, (row, fields) in enumerate(items):
         checks = run_checks(CheckInput(question=fields.question, answer=fields.answer, context=fields.context),
@@ -95,13 +95,13 @@ def read_rows(path: str | Path) -> list[tuple[dict[str, Any], QaFields]]:
 
 def critique_file(in_path: str | Path, out_path: str | Path, *, teacher: Teacher | None = None,
                   config: CriticConfig | None = None,
-                  on_row: Callable[[int], None] | None = None) -> CritiqueSummary:
+                  on_judgment: Callable[[int], None] | None = None) -> CritiqueSummary:
     """Critique every row of in_path into out_path (written atomically) and summarise."""
     rows = read_rows(in_path)
     summary = CritiqueSummary()
 
     def counted() -> Iterator[dict[str, Any]]:
-        for out in critique_rows(rows, teacher=teacher, config=config, on_row=on_row):
+        for out in critique_rows(rows, teacher=teacher, config=config, on_judgment=on_judgment):
             summary.add(out["critic"])
             yield out
 
