@@ -51,12 +51,12 @@ def parse_binary(text: str) -> ParsedJudgment | None:
     """YES/NO from a judge's text, or None when no verdict can be read."""
     if not text or not text.strip():
         return None
-    found = None
     labelled = list(_LABELLED_BINARY.finditer(text))
     if labelled:
         found = labelled[-1]
     else:
-        found = _FIRST_WORD_BINARY.search(text) or _last(_LINE_ONLY_BINARY.finditer(text))
+        alone = list(_LINE_ONLY_BINARY.finditer(text))
+        found = _FIRST_WORD_BINARY.search(text) or (alone[-1] if alone else None)
     if found is None:
         return None
     word = found.group(1).lower()
@@ -90,10 +90,3 @@ def _fits(match: re.Match[str], maximum: int) -> bool:
     if denominator is not None and int(denominator) != maximum:
         return False
     return 1 <= value <= maximum
-
-
-def _last(matches: object) -> re.Match[str] | None:
-    found = None
-    for found in matches:  # type: ignore[attr-defined]
-        pass
-    return found
