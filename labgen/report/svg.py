@@ -11,7 +11,7 @@ _FONT = 'font-family="sans-serif" font-size="12"'
 
 def horizontal_bars(items: Sequence[tuple[str, float]], *, title: str, css_class: str, width: int = 760,
                     color: str = "#4878a8") -> str:
-    """One bar per (label, value), longest value the full width; labels truncated to 48 characters."""
+    """One bar per (label, value), longest value the full width; labels cut to their last 48 characters."""
     label_width, bar_height, gap, top = 300, 18, 6, 28
     height = top + len(items) * (bar_height + gap) + 10
     largest = max((v for _, v in items), default=0) or 1
@@ -22,7 +22,7 @@ def horizontal_bars(items: Sequence[tuple[str, float]], *, title: str, css_class
              f'<text x="0" y="16" {_FONT} font-weight="bold">{escape(title)}</text>']
     for row, (label, value) in enumerate(items):
         y = top + row * (bar_height + gap)
-        short = label if len(label) <= 48 else label[:47] + "…"
+        short = label if len(label) <= 48 else "…" + label[-47:]  # a leaf path's end says the most
         length = max(1.0, span * value / largest) if value else 0.0
         parts.append(f'<text x="{label_width - 8}" y="{y + 13}" text-anchor="end" {_FONT}>'
                      f'<title>{escape(label)}</title>{escape(short)}</text>')
@@ -92,6 +92,6 @@ def _tick(value: float, step: float) -> str:
 
 
 def _number(value: float) -> str:
-    if float(value).is_integer() and abs(value) >= 1:
+    if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:.2f}"
