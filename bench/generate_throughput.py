@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -91,8 +92,11 @@ def main() -> None:
                    "--teacher-url", server.base_url, "--max-in-flight", str(args.max_in_flight),
                    "--target-per-seed", str(args.target_per_seed), "--no-dedup", "--quiet"]
         started = time.monotonic()
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(command, capture_output=True, text=True)
         wall = time.monotonic() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        client_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
         if done.returncode != 0:
             sys.exit(f"labgen generate failed ({done.returncode}):\n{done.stderr}")
         log = list(server.log)
@@ -109,6 +113,11 @@ def main() -> None:
     print(f"mean in flight while work remains: {busy:.1f} of {args.max_in_flight} "
           f"({100 * busy / args.max_in_flight:.0f}%); over the whole run: {whole:.1f} "
           f"({100 * whole / args.max_in_flight:.0f}%); peak {server.max_in_flight}")
+    print(f"labgen client CPU: {client_cpu:.2f}s ({1000 * client_cpu / len(log):.1f} ms per request)")
+    buckets = 10
+    span = (last_end - first) / buckets
+    profile = [mean_in_flight([e for e in log], first + (k + 1) * span) for k in range(buckets)]
+    print("mean in flight up to each tenth of the run: " + " ".join(f"{p:.0f}" for p in profile))
     for stage, share in shares.items():
         print(f"prefix share {stage}: {100 * share:.0f}%")
     if skill:

@@ -20,7 +20,6 @@ from typing import Any
 from labgen.hashing import short_id
 from labgen.teachers.base import ChatRequest, Choice, Completion
 from labgen.teachers.bounded import BoundedTeacher
-from labgen.tokens import estimate_message_tokens, estimate_tokens
 
 Answer = Any  # str | tuple[str, str] | FakeFailure
 
@@ -87,8 +86,8 @@ class FakeTeacher(BoundedTeacher):
             return Completion(request=request, error=answer.error, retries=5, model=self._model)
         text, finish = (answer, "stop") if isinstance(answer, str) else answer
         return Completion(request=request, choices=(Choice(text=text, finish_reason=finish),),
-                          prompt_tokens=estimate_message_tokens(request.messages),
-                          completion_tokens=estimate_tokens(text), model=self._model)
+                          prompt_tokens=sum(len(m["content"]) for m in request.messages) // 4,
+                          completion_tokens=len(text) // 4, model=self._model)
 
 
 def _key(request: ChatRequest) -> str:

@@ -53,7 +53,7 @@ def _parse_max_tokens(values: tuple[str, ...]) -> dict[str, int]:
 @click.option("--judge-logprobs/--no-judge-logprobs", default=None,
               help="Ask judges for token probabilities (confidence); slow on the embedded teacher.")
 @click.option("--max-active-units", type=int, default=None, help="Work units in progress at once "
-              "(default: twice the teacher's in-flight limit, at least 8).")
+              "(default: 3/4 of the teacher's in-flight limit, at least 8).")
 @click.option("--no-dedup", is_flag=True, help="Skip exact and near-duplicate removal at the end.")
 @click.option("--decontaminate", multiple=True, type=click.Path(dir_okay=False, exists=True),
               help="Evaluation JSONL whose items must not appear in the output (repeatable).")

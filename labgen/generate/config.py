@@ -63,7 +63,7 @@ class GenerateConfig:
     system_prompt: str = "You are a helpful, accurate assistant."
     critic: CriticConfig = DEFAULT_CRITIC
     leaf_overrides: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()  # (leaf glob, settings)
-    max_active_units: int | None = None  # None: enough to keep the teacher's in-flight limit busy
+    max_active_units: int | None = None  # None: 3/4 of the teacher's in-flight limit (at least 8)
     dedup: bool = True
     decontaminate: tuple[str, ...] = ()
     abort_after_failures: int = 16  # this many teacher failures in a row, with no success yet, stop the run

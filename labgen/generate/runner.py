@@ -149,7 +149,9 @@ def plan_run(leaves: tuple[Leaf, ...] | list[Leaf], taxonomy: Path, teacher: Tea
 
 
 async def _execute(plans: list[LeafPlan], state: _RunState) -> None:
-    limit = state.config.max_active_units or max(8, 2 * state.teacher.max_in_flight)
+    # Each active unit keeps a few requests ready (a sample chain per item), so about 3/4 of the in-flight
+    # limit in units saturates the teacher; more would run every unit in lockstep and end in a long tail.
+    limit = state.config.max_active_units or max(8, (3 * state.teacher.max_in_flight) // 4)
     slots = asyncio.Semaphore(limit)
     state.progress.start({plan.leaf.path: len(plan.units) for plan in plans})
     for plan in plans:
@@ -180,7 +182,7 @@ async def _run_unit(state: _RunState, plan: LeafPlan, unit: WorkUnit, slots: asy
     if stored is not None:
         state.reused += 1
         state.leaf_started.setdefault(leaf.path, time.monotonic())
-        _unit_finished(state, plan, stored, reused=True)
+        await _unit_finished(state, plan, stored, reused=True)
         return
     async with slots:
         state.leaf_started.setdefault(leaf.path, time.monotonic())
@@ -190,21 +192,23 @@ async def _run_unit(state: _RunState, plan: LeafPlan, unit: WorkUnit, slots: asy
                         on_drop=lambda: state.progress.dropped(leaf.path), on_completion=state.on_completion)
         await UNIT_RUNNERS[leaf.kind](work)
         result = unit_result(work, time.monotonic() - started)
-        state.store.save(leaf.path, unit.id, result)
+        # fsync'ing writes run in a worker thread, so the event loop keeps feeding the teacher meanwhile.
+        await asyncio.to_thread(state.store.save, leaf.path, unit.id, result)
         state.generated += 1
-    _unit_finished(state, plan, result, reused=False)
+    await _unit_finished(state, plan, result, reused=False)
 
 
-def _unit_finished(state: _RunState, plan: LeafPlan, result: dict[str, Any], *, reused: bool) -> None:
+async def _unit_finished(state: _RunState, plan: LeafPlan, result: dict[str, Any], *, reused: bool) -> None:
     path = plan.leaf.path
     state.results[path].append(result)
     state.remaining[path] -= 1
     state.progress.unit_done(path, kept=len(result["samples"]), rejected=len(result["rejects"]), reused=reused)
     if state.remaining[path] == 0:
-        _finish_leaf(state, plan)
+        await asyncio.to_thread(_finish_leaf, state, plan)
 
 
 def _finish_leaf(state: _RunState, plan: LeafPlan) -> None:
+    """Assemble the leaf's files from its units and drop units the plan no longer uses (a worker thread)."""
     path = plan.leaf.path
     elapsed = time.monotonic() - state.leaf_started.get(path, time.monotonic())
     counts = assemble_leaf(state.out_dir, plan.leaf, state.results[path], elapsed_s=elapsed)

@@ -2,16 +2,17 @@
 
 The stage of a request is recognised from its first message, whose opening text is fixed by the stage's
 template. A fixed latency per request and a log of (stage, messages, start, end) let tests and the bench
-measure concurrency and prompt prefixes. Runs in a daemon thread; use as a context manager.
+measure concurrency and prompt prefixes. A raw asyncio HTTP/1.1 server on its own loop in a daemon
+thread (thousands of requests/s, so it is never the bottleneck); use it as a context manager.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from labgen.prompts import all_template_ids, get_template
@@ -29,16 +30,22 @@ def _literal_openings() -> list[tuple[str, str]]:
     return sorted(out, key=lambda item: -len(item[0]))
 
 
+def _http(status: str, payload: dict[str, Any]) -> bytes:
+    body = json.dumps(payload).encode()
+    return (f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+            "connection: keep-alive\r\n\r\n").encode() + body
+
+
 class StageServer:
     def __init__(self, *, latency_s: float = 0.0, model: str = "stage-fake") -> None:
         self.latency_s = latency_s
         self.model = model
         self.log: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0
         self.openings = _literal_openings()
-        self._server: ThreadingHTTPServer | None = None
+        self.port = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
     def stage_of(self, messages: list[dict[str, str]]) -> str:
@@ -56,60 +63,86 @@ class StageServer:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def _chat(self, body: bytes, reply: Any) -> None:
+        started = time.monotonic()
+        payload = json.loads(body or b"{}")
+        stage, text = self.answer(payload)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+        def finish() -> None:
+            self.in_flight -= 1
+            self.log.append({"stage": stage, "messages": payload.get("messages"), "start": started,
+                             "end": time.monotonic()})
+            words = len(text.split())
+            reply(_http("200 OK", {
+                "id": "chatcmpl-stage", "object": "chat.completion", "created": 0, "model": self.model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                             "finish_reason": "stop", "logprobs": None}],
+                "usage": {"prompt_tokens": 100, "completion_tokens": words, "total_tokens": 100 + words}}))
+
+        assert self._loop is not None
+        self._loop.call_later(self.latency_s, finish)
 
     def __enter__(self) -> StageServer:
         server = self
+        ready = threading.Event()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        class Protocol(asyncio.Protocol):
+            def __init__(self) -> None:
+                self.buffer = b""
+                self.transport: Any = None
 
-            def log_message(self, *args: Any) -> None:
-                pass
+            def connection_made(self, transport: Any) -> None:
+                self.transport = transport
 
-            def _send(self, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+            def reply(self, data: bytes) -> None:
+                if not self.transport.is_closing():
+                    self.transport.write(data)
 
-            def do_GET(self) -> None:  # noqa: N802
-                self._send({"object": "list", "data": [{"id": server.model, "object": "model"}]})
+            def data_received(self, data: bytes) -> None:
+                self.buffer += data
+                while True:
+                    end = self.buffer.find(b"\r\n\r\n")
+                    if end < 0:
+                        return
+                    head = self.buffer[:end].decode("latin-1")
+                    length = 0
+                    for line in head.split("\r\n")[1:]:
+                        name, _, value = line.partition(":")
+                        if name.strip().lower() == "content-length":
+                            length = int(value.strip())
+                    if len(self.buffer) < end + 4 + length:
+                        return
+                    body = self.buffer[end + 4:end + 4 + length]
+                    self.buffer = self.buffer[end + 4 + length:]
+                    method, path = head.split(" ", 2)[:2]
+                    if method == "POST" and path.endswith("/chat/completions"):
+                        server._chat(body, self.reply)
+                    else:
+                        self.reply(_http("200 OK", {"object": "list",
+                                                    "data": [{"id": server.model, "object": "model"}]}))
 
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("content-length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
-                started = time.monotonic()
-                with server.lock:
-                    server.in_flight += 1
-                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
-                try:
-                    stage, text = server.answer(body)
-                    if server.latency_s:
-                        time.sleep(server.latency_s)
-                finally:
-                    with server.lock:
-                        server.in_flight -= 1
-                        server.log.append({"stage": stage, "messages": body.get("messages"), "start": started,
-                                           "end": time.monotonic()})
-                words = len(text.split())
-                self._send({"id": "chatcmpl-stage", "object": "chat.completion", "created": 0, "model": server.model,
-                            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                                         "finish_reason": "stop", "logprobs": None}],
-                            "usage": {"prompt_tokens": 100, "completion_tokens": words,
-                                      "total_tokens": 100 + words}})
+        def serve() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            listener = loop.run_until_complete(loop.create_server(Protocol, "127.0.0.1", 0, backlog=4096))
+            self.port = listener.sockets[0].getsockname()[1]
+            ready.set()
+            loop.run_forever()
+            listener.close()
+            loop.run_until_complete(listener.wait_closed())
+            loop.close()
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 1024
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=serve, daemon=True)
         self._thread.start()
+        ready.wait(10)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(5)
