@@ -14,10 +14,9 @@ from json.encoder import encode_basestring as encode_string  # type: ignore[attr
 from typing import Any
 
 from labgen.jsonl import dumps
-from labgen.tokens import estimate_message_tokens, estimate_tokens
+from labgen.mix.length_guard import MESSAGE_OVERHEAD, text_tokens
 
 METADATA_KEYS = ("leaf", "kind", "sample_id", "source", "phase", "replayed")
-_MESSAGE_OVERHEAD = estimate_message_tokens([{"content": ""}])  # what tokens.py adds per message
 
 # Drop reasons, as counted in the manifest.
 NO_MESSAGES = "no_messages"
@@ -43,7 +42,7 @@ class SystemPrompt:
 
     @cached_property
     def tokens(self) -> int:
-        return estimate_tokens(self.text) + _MESSAGE_OVERHEAD
+        return text_tokens(self.text) + MESSAGE_OVERHEAD
 
 
 def conversation_turns(messages: Any) -> tuple[int, list[dict[str, Any]]] | Dropped:
@@ -71,11 +70,11 @@ def too_long(system: SystemPrompt, turns: Sequence[dict[str, Any]], max_seq_len:
     """Whether the row's estimated tokens exceed max_seq_len (cheap when it plainly fits)."""
     if max_seq_len is None:
         return False
-    # estimate_tokens never exceeds a text's UTF-8 length, so short rows need no estimate at all.
-    upper = system.tokens + sum(_utf8_length(t["content"]) + _MESSAGE_OVERHEAD for t in turns)
+    # The estimate never exceeds a text's UTF-8 length, so short rows need no estimate at all.
+    upper = system.tokens + sum(_utf8_length(t["content"]) + MESSAGE_OVERHEAD for t in turns)
     if upper <= max_seq_len:
         return False
-    return system.tokens + estimate_message_tokens(turns) > max_seq_len
+    return system.tokens + sum(text_tokens(t["content"]) + MESSAGE_OVERHEAD for t in turns) > max_seq_len
 
 
 def _utf8_length(text: str) -> int:
