@@ -159,15 +159,19 @@ def build_leaf(loaded: LoadedQna, root: Path | None, branch: str | None, kind: s
                attribution: bytes | None) -> Leaf:
     """A Leaf from a schema-valid qna.yaml (the caller has checked the schema)."""
     data = loaded.data
-    folder = os.path.dirname(os.path.abspath(loaded.file))
-    relative = os.path.relpath(folder, os.path.abspath(root)) if root is not None else os.path.basename(folder)
+    file = os.path.abspath(loaded.file)
+    folder = os.path.dirname(file)
+    relative = os.path.basename(folder)
+    if root is not None:
+        top = os.path.abspath(root).rstrip(os.sep) + os.sep
+        relative = folder[len(top):] if folder.startswith(top) else os.path.relpath(folder, top)
     document = None
     if kind == KNOWLEDGE:
         doc = data["document"]
         document = DocumentRef(repo=doc["repo"], commit=doc["commit"], patterns=tuple(doc["patterns"]))
     description = data.get("domain") if kind == KNOWLEDGE else data.get("task_description")
     return Leaf(
-        path=relative.replace(os.sep, "/"), file=os.path.abspath(loaded.file), branch=branch or "", kind=kind,
+        path=relative.replace(os.sep, "/"), file=file, branch=branch or "", kind=kind,
         version=version, created_by=data["created_by"], description=(description or "").strip(),
         seed_examples=_seed_examples(loaded, kind), content_hash=leaf_content_hash(loaded.raw, attribution),
         document=document, document_outline=data.get("document_outline"), data=data,
