@@ -115,3 +115,11 @@ def test_every_removal_points_back_to_an_earlier_kept_similar_item(texts: list[s
             assert streamed is not None
         else:
             assert streamed is None
+
+
+def test_a_near_duplicate_is_found_among_a_crowd_of_similar_texts() -> None:
+    common = "one two three four five six seven eight nine"
+    texts = [f"{common} u{i}" for i in range(60)]  # pairwise Jaccard 0.82: every bucket is crowded
+    texts.append(f"{common} u0 extra")  # Jaccard 0.91 with the first text, 0.75 with the others
+    found = removed(texts, shingle="word", word_ngram=1, threshold=0.9, bucket_neighbors=1)
+    assert found == {60: 0}
