@@ -23,6 +23,7 @@ def dedup(out_dir: Path, threshold: float | None, eval_files: tuple[Path, ...], 
           within_leaf_only: bool, no_seeds: bool) -> None:
     """Remove duplicate samples of the run in OUT_DIR; they move to each leaf's rejects.jsonl."""
     from labgen.dedup import DedupConfig, dedup_run, load_eval_items
+    from labgen.errors import OutputError
 
     defaults = DedupConfig()
     config = DedupConfig(threshold=threshold if threshold is not None else defaults.threshold,
@@ -30,6 +31,9 @@ def dedup(out_dir: Path, threshold: float | None, eval_files: tuple[Path, ...], 
                          against_seeds=not no_seeds)
     eval_items = load_eval_items(eval_files) if eval_files else None
     report = dedup_run(out_dir, config, eval_items=eval_items)
+    if not report.leaves:
+        raise OutputError("no <leaf>/samples.jsonl in this folder", path=out_dir,
+                          hint="pass the OUT folder of `labgen generate`")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     width = max([len(leaf.leaf) for leaf in report.leaves] + [4])

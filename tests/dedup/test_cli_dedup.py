@@ -38,3 +38,8 @@ def test_dedup_command_reports_bad_eval_file_and_threshold(tmp_path: Path) -> No
     assert f"{bad}:2:" in result.output and "Traceback" not in result.output
     result = CliRunner().invoke(cli, ["dedup", str(tmp_path / "out"), "--threshold", "1.5"])
     assert result.exit_code == 2 and "threshold" in result.output
+
+
+def test_dedup_command_on_a_folder_without_samples(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["dedup", str(tmp_path)])
+    assert result.exit_code == 1 and "no <leaf>/samples.jsonl" in result.output
