@@ -89,14 +89,14 @@ def decode_text(file: Path, data: bytes) -> str:
     nul = data.find(b"\x00")
     if nul >= 0:
         line, col = _line_col(data, nul)
-        raise QnaLoadError("is binary, not YAML text (a NUL byte)", path=file, line=line, col=col,
-                           hint="save it as UTF-8 text (UTF-16 files contain NUL bytes)")
+        raise QnaLoadError(f"is binary, not YAML text (a NUL byte at offset {nul})", path=file, line=line,
+                           col=col, hint="save it as UTF-8 text (UTF-16 files contain NUL bytes)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line, col = _line_col(data, error.start)
-        raise QnaLoadError(f"is not valid UTF-8 (byte 0x{data[error.start]:02x})", path=file, line=line,
-                           col=col, hint="save the file as UTF-8") from None
+        raise QnaLoadError(f"is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})",
+                           path=file, line=line, col=col, hint="save the file as UTF-8") from None
     return text[1:] if text.startswith("\ufeff") else text
 
 

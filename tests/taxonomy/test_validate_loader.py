@@ -70,7 +70,7 @@ def test_duplicate_key_inside_a_seed_example(tmp_path: Path) -> None:
 
 def test_non_utf8_bytes_give_the_line(tmp_path: Path) -> None:
     error = _error(tmp_path, b"version: 3\ncreated_by: caf\xe9\n")
-    assert "UTF-8" in error.message and "0xe9" in error.message
+    assert "UTF-8" in error.message and "0xe9 at offset 26" in error.message
     assert (error.line, error.col) == (2, 16)
 
 
