@@ -30,10 +30,10 @@ def dedup(out_dir: Path, threshold: float | None, eval_files: tuple[Path, ...], 
                          shingle=shingle or defaults.shingle, across_leaves=not within_leaf_only,
                          against_seeds=not no_seeds)
     eval_items = load_eval_items(eval_files) if eval_files else None
-    report = dedup_run(out_dir, config, eval_items=eval_items)
-    if not report.leaves:
+    if out_dir.is_dir() and next(out_dir.rglob("samples.jsonl"), None) is None:
         raise OutputError("no <leaf>/samples.jsonl in this folder", path=out_dir,
                           hint="pass the OUT folder of `labgen generate`")
+    report = dedup_run(out_dir, config, eval_items=eval_items)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     width = max([len(leaf.leaf) for leaf in report.leaves] + [4])

@@ -43,3 +43,4 @@ def test_dedup_command_reports_bad_eval_file_and_threshold(tmp_path: Path) -> No
 def test_dedup_command_on_a_folder_without_samples(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["dedup", str(tmp_path)])
     assert result.exit_code == 1 and "no <leaf>/samples.jsonl" in result.output
+    assert list(tmp_path.iterdir()) == []  # nothing written into a folder that is not a run
