@@ -51,7 +51,8 @@ def check_inside_root(file: Path, taxonomy_root: Path | None) -> None:
     real = file.resolve()
     root = taxonomy_root.resolve()
     if not real.is_relative_to(root):
-        raise QnaLoadError(f"resolves outside the taxonomy root {root} (to {real}) through a symbolic link",
+        raise QnaLoadError(f"the file resolves outside the taxonomy root {root} (to {real}) through a "
+                           "symbolic link",
                            path=file, hint="copy the file into the taxonomy instead of linking to it")
 
 
@@ -60,22 +61,23 @@ def read_capped(file: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     try:
         info = file.stat()
     except FileNotFoundError:
-        raise QnaLoadError("does not exist (or is a broken symbolic link)", path=file) from None
+        raise QnaLoadError("the file does not exist (or is a broken symbolic link)", path=file) from None
     except OSError as error:
-        raise QnaLoadError(f"cannot be read: {error.strerror}", path=file) from None
+        raise QnaLoadError(f"the file cannot be read: {error.strerror}", path=file) from None
     if not stat.S_ISREG(info.st_mode):
-        raise QnaLoadError("is not a regular file", path=file, hint="a qna.yaml must be a plain YAML file")
+        raise QnaLoadError("the file is not a regular file", path=file,
+                           hint="a qna.yaml must be a plain YAML file")
     if info.st_size > max_bytes:
-        raise QnaLoadError(f"is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit for a qna.yaml",
-                           path=file, hint="a qna.yaml holds a few seed examples; move long material "
+        raise QnaLoadError(f"the file is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit for a "
+                           "qna.yaml", path=file, hint="a qna.yaml holds a few seed examples; move long material "
                            "into the knowledge documents")
     try:
         with open(file, "rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as error:
-        raise QnaLoadError(f"cannot be read: {error.strerror}", path=file) from None
+        raise QnaLoadError(f"the file cannot be read: {error.strerror}", path=file) from None
     if len(data) > max_bytes:
-        raise QnaLoadError(f"is over the {max_bytes:,}-byte limit for a qna.yaml", path=file)
+        raise QnaLoadError(f"the file is over the {max_bytes:,}-byte limit for a qna.yaml", path=file)
     return data
 
 
@@ -89,13 +91,13 @@ def decode_text(file: Path, data: bytes) -> str:
     nul = data.find(b"\x00")
     if nul >= 0:
         line, col = _line_col(data, nul)
-        raise QnaLoadError(f"is binary, not YAML text (a NUL byte at offset {nul})", path=file, line=line,
-                           col=col, hint="save it as UTF-8 text (UTF-16 files contain NUL bytes)")
+        raise QnaLoadError(f"the file is binary, not YAML text (a NUL byte at offset {nul})", path=file,
+                           line=line, col=col, hint="save it as UTF-8 text (UTF-16 files contain NUL bytes)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line, col = _line_col(data, error.start)
-        raise QnaLoadError(f"is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})",
+        raise QnaLoadError(f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})",
                            path=file, line=line, col=col, hint="save the file as UTF-8") from None
     return text[1:] if text.startswith("\ufeff") else text
 
@@ -106,7 +108,7 @@ def _syntax_error(file: Path, text: str, error: yaml.YAMLError) -> QnaLoadError:
         position = getattr(error, "position", None)
         line = text.count("\n", 0, position) + 1 if isinstance(position, int) else None
         reason = getattr(error, "reason", None) or str(error).splitlines()[0]
-        return QnaLoadError(f"cannot be read as YAML: {reason}", path=file, line=line,
+        return QnaLoadError(f"the file cannot be read as YAML: {reason}", path=file, line=line,
                             hint="remove control characters from the file")
     line, col = mark.line + 1, mark.column + 1
     lines = text.splitlines()
@@ -125,7 +127,7 @@ def _syntax_error(file: Path, text: str, error: yaml.YAMLError) -> QnaLoadError:
 def parse_qna_text(file: Path, raw: bytes, text: str) -> LoadedQna:
     """Parse decoded text into a LoadedQna whose top level is a mapping."""
     if not text.strip():
-        raise QnaLoadError("is empty", path=file, line=1, col=1,
+        raise QnaLoadError("the file is empty", path=file, line=1, col=1,
                            hint="write the leaf's fields (version, created_by, seed_examples, ...)")
     try:
         value, positions = parse_yaml(text)
@@ -134,14 +136,14 @@ def parse_qna_text(file: Path, raw: bytes, text: str) -> LoadedQna:
     except yaml.YAMLError as error:
         raise _syntax_error(file, text, error) from None
     except RecursionError:  # pragma: no cover - the builder is iterative; kept as a last guard
-        raise QnaLoadError("is nested too deeply to read", path=file) from None
+        raise QnaLoadError("the file is nested too deeply to read", path=file) from None
     if value is None:
-        raise QnaLoadError("is empty (only comments or blank lines)", path=file, line=1, col=1,
+        raise QnaLoadError("the file is empty (only comments or blank lines)", path=file, line=1, col=1,
                            hint="write the leaf's fields (version, created_by, seed_examples, ...)")
     if not isinstance(value, dict):
         kind = "a list" if isinstance(value, list) else f"a single {type(value).__name__} value"
-        raise QnaLoadError(f"has {kind} at the top level, not a mapping of fields", path=file, line=1, col=1,
-                           hint="start the file with `version:`, `created_by:` and the other fields")
+        raise QnaLoadError(f"the file has {kind} at the top level, not a mapping of fields", path=file, line=1,
+                           col=1, hint="start the file with `version:`, `created_by:` and the other fields")
     return LoadedQna(file=file, raw=raw, data=value, positions=positions)
 
 
