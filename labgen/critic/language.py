@@ -63,6 +63,9 @@ def detect_language(text: str, expected: str = "en") -> LanguageReport:
     tokens = _WORD.findall(prose)
     if len(tokens) < _MIN_WORDS:
         return LanguageReport(1.0, len(tokens), "unknown", f"too short to tell ({len(tokens)} words)")
+    symbols = sum(prose.count(c) for c in "=(){}[];<>+*/^_$\\")
+    if symbols >= 0.5 * len(tokens):  # unfenced code or mathematics: not prose in any language
+        return LanguageReport(1.0, len(tokens), "code or math", "code or mathematics, not judged")
     letters = [c for token in tokens for c in token]
     latin = sum(1 for c in letters if c.isascii() or "\u00c0" <= c <= "\u024f") / len(letters)
     script = latin if expected in _LATIN_LANGUAGES else 1.0 - latin

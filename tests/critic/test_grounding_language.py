@@ -61,6 +61,8 @@ def test_stems_and_names() -> None:
     ("Photosynthesis turns light into chemical energy that the plant stores as sugar.", "en", True),
     ("Use `sorted(xs)`:\n```python\nprint(sorted([3, 1, 2]))\n```\nThis returns a new list.", "en", True),
     ("Tokyo, Osaka, Kyoto, Nagoya, Sapporo.", "en", True),
+    ("def double(x):\n    return x * 2\nprint(double(21))  # prints 42", "en", True),
+    ("Zorbix quentar fluvim dorkas pelvantor migrel stoben kwarfil.", "en", False),
     ("Die Photosynthese wandelt Licht in chemische Energie um, die die Pflanze als Zucker speichert.", "en", False),
     ("La fotosíntesis convierte la luz en energía química que la planta almacena como azúcar.", "en", False),
     ("Фотосинтез превращает свет в химическую энергию, которую растение запасает.", "en", False),
