@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -23,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fake_openai_server import FakeOpenAIServer  # noqa: E402
 
-from labgen.teachers.base import ChatRequest, SamplingParams  # noqa: E402
+from labgen.teachers.base import ChatRequest, Choice, Completion, SamplingParams  # noqa: E402
+from labgen.teachers.bounded import BoundedTeacher  # noqa: E402
 
 
 def make_requests(count: int) -> list[ChatRequest]:
@@ -148,6 +150,29 @@ def latency_check(args: argparse.Namespace) -> None:
     print(f"  {count} requests x {latency} s / {args.concurrency} in flight: ideal {ideal:.2f} s, "
           f"wall {result['wall_s']:.2f} s = {result['wall_s'] / ideal:.3f} x ideal (target <= 1.1); "
           f"server saw at most {stats['max_in_flight']} in flight")
+    floor = measure("same stream, no HTTP (sleep)", lambda: labgen_teacher(
+        SleepingTeacher(latency, args.concurrency), make_requests(count)), count)
+    print(f"  labgen's concurrency machinery alone: {floor['wall_s'] / ideal:.3f} x ideal; the rest is HTTP CPU "
+          f"({result['cpu_ms']:.2f} ms/req = {result['cpu_ms'] * count / 1000:.2f} s of CPU in a {ideal:.1f} s window) "
+          f"and whatever else runs on this machine (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+
+
+class SleepingTeacher(BoundedTeacher):
+    """A backend that only waits: what the bounded base costs without any HTTP."""
+
+    backend = "sleep"
+
+    def __init__(self, latency_s: float, max_in_flight: int) -> None:
+        super().__init__(max_in_flight=max_in_flight)
+        self.latency_s = latency_s
+
+    @property
+    def model(self) -> str:
+        return "sleep"
+
+    async def _complete_once(self, request: ChatRequest) -> Completion:
+        await asyncio.sleep(self.latency_s)
+        return Completion(request=request, choices=(Choice("ok", "stop"),))
 
 
 if __name__ == "__main__":

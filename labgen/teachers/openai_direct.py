@@ -1,8 +1,9 @@
-"""The OpenAI-compatible backend's hot path: chat completions over one pooled httpx client.
+"""The OpenAI-compatible backend's hot path: chat completions posted with httpx over small sharded pools.
 
 It speaks the wire format itself (labgen.teachers.openai_wire) because per-request CPU matters when
-hundreds of requests are in flight against `vllm serve`; see docs/teachers.md for the measurements
-against LangChain's ChatOpenAI, which stays available as `client: langchain`.
+hundreds of requests are in flight against `vllm serve`: LangChain's ChatOpenAI and the openai SDK
+cost about three times as much per request (docs/teachers.md); ChatOpenAI stays available as
+`client: langchain`.
 """
 
 from __future__ import annotations
