@@ -27,6 +27,7 @@ Answer = Any  # str | tuple[str, str] | FakeFailure
 @dataclass(frozen=True)
 class FakeFailure:
     error: str = "HTTP 503 after 5 retries"
+    kind: str = "server_error"  # Completion.error_kind; "context_length" is a failure no retry can fix
 
 
 class FakeTeacher(BoundedTeacher):
@@ -83,7 +84,8 @@ class FakeTeacher(BoundedTeacher):
         finally:
             self.in_flight -= 1
         if isinstance(answer, FakeFailure):
-            return Completion(request=request, error=answer.error, retries=5, model=self._model)
+            return Completion(request=request, error=answer.error, error_kind=answer.kind, retries=5,
+                              model=self._model)
         text, finish = (answer, "stop") if isinstance(answer, str) else answer
         return Completion(request=request, choices=(Choice(text=text, finish_reason=finish),),
                           prompt_tokens=sum(len(m["content"]) for m in request.messages) // 4,

@@ -1,7 +1,8 @@
 """GenerateConfig: how much to generate, with which sampling parameters, and per-leaf overrides.
 
 Scale is explicit: the same stages run against every teacher; only these numbers change. The defaults are
-the small out-of-the-box scale (about one work unit per leaf); production runs raise target_per_seed.
+the small out-of-the-box scale (one work unit per leaf of the example taxonomy, one round, so the embedded
+teacher finishes in minutes on 2 cores); production runs raise them, e.g. --target-per-seed 20 --max-rounds 3.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ GENERATION_STAGES = ("freeform_instructions", "freeform_response", "grounded_con
 # (temperature, max_tokens) per generation stage: diverse generation, steadier answers.
 DEFAULT_STAGE_PARAMS: dict[str, tuple[float, int]] = {
     "freeform_instructions": (0.9, 256),
-    "freeform_response": (0.7, 320),
-    "grounded_contexts": (0.9, 384),
-    "grounded_questions": (0.8, 192),
+    "freeform_response": (0.7, 256),
+    "grounded_contexts": (0.9, 320),
+    "grounded_questions": (0.8, 160),
     "grounded_response": (0.7, 256),
     "knowledge_qa_short": (0.7, 320),
-    "knowledge_qa_long": (0.7, 512),
+    "knowledge_qa_long": (0.7, 448),
 }
 
 # Settings a per-leaf override may change.
@@ -48,9 +49,9 @@ class LeafScale:
 @dataclass(frozen=True)
 class GenerateConfig:
     seed: int = 42
-    target_per_seed: float = 1.0
+    target_per_seed: float = 0.5
     per_request: int = 5
-    max_rounds: int = 2
+    max_rounds: int = 1
     contexts_per_round: int = 1
     questions_per_context: int = 3
     max_units_per_leaf: int | None = None  # hard cap on units of a leaf, whatever the target
@@ -61,7 +62,9 @@ class GenerateConfig:
     context_window: int | None = None  # None: the teacher's own (`teacher.context_window`), else 4096
     stage_params: tuple[tuple[str, float, int], ...] = tuple((s, t, m) for s, (t, m) in DEFAULT_STAGE_PARAMS.items())
     system_prompt: str = "You are a helpful, accurate assistant."
-    critic: CriticConfig = DEFAULT_CRITIC
+    # Judges read verdicts from text by default; token probabilities (--judge-logprobs) are cheap on vLLM but
+    # make llama.cpp about 7x slower, which the out-of-the-box run cannot afford.
+    critic: CriticConfig = DEFAULT_CRITIC.with_overrides(judge_logprobs=False)
     leaf_overrides: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()  # (leaf glob, settings)
     max_active_units: int | None = None  # None: 3/4 of the teacher's in-flight limit (at least 8)
     dedup: bool = True

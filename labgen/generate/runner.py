@@ -73,6 +73,8 @@ class _RunState:
     last_error: str = ""
 
     def on_completion(self, completion: Completion) -> None:
+        if getattr(completion, "error_kind", None) == "context_length":
+            return  # the prompt's fault, not the teacher's
         if completion.error is None:
             self.successes += 1
             self.failures_in_row = 0

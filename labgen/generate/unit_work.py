@@ -68,7 +68,10 @@ class UnitWork:
             candidate.templates[stage] = template.ref()
             candidate.sampling[stage] = _sampling_record(params)
         if not completion.ok:
-            self.ledger.teacher_failed(slot, stage, completion.error or "no output", candidate)
+            if _permanent(completion):
+                self.ledger.drop(slot, stage, f"prompt too long: {completion.error}", raw=None, candidate=candidate)
+            else:
+                self.ledger.teacher_failed(slot, stage, completion.error or "no output", candidate)
             self._on_drop()
             return None
         if candidate is not None:
@@ -86,7 +89,7 @@ class UnitWork:
         self.charge(candidate, completion)
         candidate.templates[name] = judge.template.ref()
         candidate.sampling[name] = _sampling_record(params)
-        if completion.error is not None:
+        if completion.error is not None and not _permanent(completion):
             self.ledger.teacher_failures += 1
         verdict = judge.parse(completion)
         return self._decide(candidate, [verdict], stage=name)
@@ -139,6 +142,11 @@ class UnitWork:
         if not passed:
             self._on_drop()
         return passed
+
+
+def _permanent(completion: Completion) -> bool:
+    """A failure a retry cannot fix (the prompt does not fit the window): a reject, not an unfinished unit."""
+    return getattr(completion, "error_kind", None) == "context_length"
 
 
 def _sampling_record(params: Any) -> dict[str, Any]:

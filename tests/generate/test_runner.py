@@ -131,7 +131,7 @@ def test_per_leaf_override_from_labgen_yaml(taxonomy: Path, tmp_path: Path) -> N
     config = replace(config_from_file(config_file), dedup=False)
     assert config.seed == 3
     assert config.leaf_scale(FREEFORM).target_per_seed == 3
-    assert config.leaf_scale(GROUNDED).target_per_seed == 1
+    assert config.leaf_scale(GROUNDED).target_per_seed == GenerateConfig().target_per_seed
     generate(taxonomy, tmp_path / "out", fake(), config)
     assert len(list((UnitStore(tmp_path / "out").root / FREEFORM).glob("u-*.json"))) == 3  # 15 wanted / 5 a unit
     assert len(list((UnitStore(tmp_path / "out").root / GROUNDED).glob("u-*.json"))) == 1

@@ -125,6 +125,14 @@ def test_teacher_failure_is_a_reject_and_leaves_the_unit_incomplete(taxonomy: Pa
     assert len(result["samples"]) == 4
 
 
+def test_a_prompt_too_long_for_the_window_is_a_final_reject_not_a_retry(taxonomy: Path) -> None:
+    too_long = FakeFailure("prompt of 2300 tokens does not fit the 2048-token window", kind="context_length")
+    teacher = FakeTeacher(responder=plausible_answer, queued={"freeform_response": [too_long]})
+    _, result = run_unit(taxonomy, FREEFORM, teacher, replace(GenerateConfig(), max_rounds=1))
+    assert result["complete"] is True
+    assert [r["reason"].split(":")[0] for r in result["rejects"]] == ["prompt too long"]
+
+
 def test_grounded_unit_answers_from_its_context_and_judges_grounding(taxonomy: Path) -> None:
     teacher = FakeTeacher(responder=plausible_answer)
     _, result = run_unit(taxonomy, GROUNDED, teacher, replace(GenerateConfig(), max_rounds=1, contexts_per_round=2,
