@@ -51,12 +51,12 @@ class MinHasher:
             out[start:stop][nonempty] = np.minimum.reduceat(permuted, local[nonempty], axis=1).T
         return out
 
-    def band_keys(self, signatures: np.ndarray) -> np.ndarray:
-        """(texts, bands) uint64: one key per band of `rows` signature values."""
-        keys = np.zeros((signatures.shape[0], self.bands), dtype=np.uint64)
+    def band_key(self, signatures: np.ndarray, band: int) -> np.ndarray:
+        """(texts,) uint64: the key of one band (signature columns band*rows .. band*rows + rows - 1)."""
+        key = np.zeros(signatures.shape[0], dtype=np.uint64)
         for r in range(self.rows):
-            keys += signatures[:, r::self.rows][:, :self.bands].astype(np.uint64) * self._band_mult[r]
-        return keys
+            key += signatures[:, band * self.rows + r].astype(np.uint64) * self._band_mult[r]
+        return key
 
 
 def estimated_similarity(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:

@@ -33,13 +33,12 @@ def near_duplicates(items: Sequence[DedupItem], normalized: Sequence[str], confi
         return {}
     hasher = MinHasher(config)
     shingles, signatures = _sketch([normalized[i] for i in live], config, hasher)
-    band_keys = hasher.band_keys(signatures)
     rules = _ScopeRules([items[i] for i in live], config)
     likely: list[np.ndarray] = []
     for counter in ("candidate_pairs", "allowed_pairs", "likely_pairs"):
         stats[counter] = 0
-    for band in range(band_keys.shape[1]):  # one band at a time keeps the pair arrays small
-        pairs = _band_pairs(band_keys[:, band], config.bucket_neighbors)
+    for band in range(config.bands):  # one band at a time keeps the key and pair arrays small
+        pairs = _band_pairs(hasher.band_key(signatures, band), config.bucket_neighbors)
         stats["candidate_pairs"] += len(pairs)
         pairs = rules.allowed(pairs)
         stats["allowed_pairs"] += len(pairs)
