@@ -110,6 +110,13 @@ def evaluate(rows: list[dict[str, Any]], config: CriticConfig, teacher: Any, nam
         row["_lexical"] = verdict.get("lexical_support", {}).get("score", 1.0)
     print(f"\n=== {name}: {len(rows)} items in {elapsed:.1f} s ===")
     check_table(rows, verdicts)
+    unparsable: dict[str, int] = defaultdict(int)
+    for verdict in verdicts:
+        for check, found in verdict.items():
+            if found["reason"].startswith(("unparsable", "teacher failed")):
+                unparsable[check] += 1
+    if unparsable:
+        print("unparsable or failed judgments:", dict(sorted(unparsable.items())))
     grounding_figures(rows, name)
 
 
