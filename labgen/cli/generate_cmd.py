@@ -85,9 +85,7 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
     if max_tokens:
         config = config.with_max_tokens(_parse_max_tokens(max_tokens))
     config = config.validated()
-    changed_base = (base or "origin/main") if changed else None
-    if changed and base is None:
-        changed_base = _default_base(taxonomy)
+    changed_base = (base or "origin/main") if changed else None  # the diff falls back to main by itself
     teacher = teacher_from_cli(kwargs)
     try:
         if dry_run:
@@ -101,11 +99,6 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
     finally:
         teacher.close()
     _print_summary(result)
-
-
-def _default_base(taxonomy: Path) -> str:
-    """origin/main when the repository has it, else main (the diff module falls back the same way)."""
-    return "origin/main"
 
 
 def _print_dry_run(taxonomy: Path, teacher: Any, config: Any, changed_base: str | None) -> None:

@@ -8,7 +8,7 @@ teacher finishes in minutes on 2 cores); production runs raise them, e.g. --targ
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,6 @@ class GenerateConfig:
     dedup: bool = True
     decontaminate: tuple[str, ...] = ()
     abort_after_failures: int = 16  # this many teacher failures in a row, with no success yet, stop the run
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def sampling(self, stage: str, *, seed: int | None = None) -> SamplingParams:
         for name, temperature, max_tokens in self.stage_params:
@@ -95,7 +94,7 @@ class GenerateConfig:
 
     def as_dict(self) -> dict[str, Any]:
         """The parameters recorded in run.json."""
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("critic", "extra")}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "critic"}
         out["stage_params"] = {s: {"temperature": t, "max_tokens": m} for s, t, m in self.stage_params}
         out["leaf_overrides"] = {p: dict(s) for p, s in self.leaf_overrides}
         out["critic"] = {f.name: getattr(self.critic, f.name) for f in fields(self.critic)}

@@ -17,7 +17,6 @@ from labgen.generate.units import WorkUnit, unit_address
 from labgen.hashing import content_hash
 from labgen.prompts import get_template
 from labgen.taxonomy.leaf import FREEFORM_SKILL, GROUNDED_SKILL, KNOWLEDGE, Document, Leaf, SeedExample
-from labgen.tokens import estimate_message_tokens
 
 STAGE_TEMPLATES = {
     FREEFORM_SKILL: ("freeform_instructions", "freeform_response"),

@@ -22,8 +22,14 @@ from labgen.generate.config import GenerateConfig
 from labgen.generate.freeform_skills import run_freeform_unit
 from labgen.generate.grounded_skills import run_grounded_unit
 from labgen.generate.knowledge import run_knowledge_unit
-from labgen.generate.output import LeafCounts, assemble_leaf, read_leaf_counts, remove_leaf_output, unit_result, \
-    write_run_json
+from labgen.generate.output import (
+    LeafCounts,
+    assemble_leaf,
+    read_leaf_counts,
+    remove_leaf_output,
+    unit_result,
+    write_run_json,
+)
 from labgen.generate.plan import LeafPlan, plan_leaf, teacher_context_window
 from labgen.generate.progress import Progress, QuietProgress
 from labgen.generate.selection import leaf_documents, select_leaves
