@@ -85,12 +85,14 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per request at the server")
     parser.add_argument("--max-in-flight", type=int, default=32)
     parser.add_argument("--target-per-seed", type=float, default=4)
+    parser.add_argument("--max-rounds", type=int, default=2)
     args = parser.parse_args()
     labgen = str(Path(sys.executable).parent / "labgen")
     with StageServer(latency_s=args.latency) as server, tempfile.TemporaryDirectory() as tmp:
         command = [labgen, "generate", args.taxonomy, "--out", str(Path(tmp) / "out"), "--teacher", "openai",
                    "--teacher-url", server.base_url, "--max-in-flight", str(args.max_in_flight),
-                   "--target-per-seed", str(args.target_per_seed), "--no-dedup", "--quiet"]
+                   "--target-per-seed", str(args.target_per_seed), "--max-rounds", str(args.max_rounds),
+                   "--no-dedup", "--quiet"]
         started = time.monotonic()
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(command, capture_output=True, text=True)
