@@ -7,6 +7,7 @@ a killed process left incomplete.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -34,14 +35,15 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write a whole file so readers see either the old content or the new one, never half."""
+@contextlib.contextmanager
+def _atomic_file(path: str | Path) -> Iterator[TextIO]:
+    """Yield a handle on a temporary file beside PATH; on success it replaces PATH, on error it goes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -52,6 +54,12 @@ def write_text_atomic(path: str | Path, text: str) -> None:
             pass
         raise
     _fsync_dir(path.parent)
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write a whole file so readers see either the old content or the new one, never half."""
+    with _atomic_file(path) as handle:
+        handle.write(text)
 
 
 def write_json_atomic(path: str | Path, value: Any) -> None:
@@ -68,26 +76,12 @@ def write_lines_atomic(path: str | Path, lines: Iterable[str]) -> int:
 
     For writers that splice JSON text they read rather than re-encode it (labgen mix, for speed).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     count = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            for line in lines:
-                handle.write(line)
-                handle.write("\n")
-                count += 1
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    _fsync_dir(path.parent)
+    with _atomic_file(path) as handle:
+        for line in lines:
+            handle.write(line)
+            handle.write("\n")
+            count += 1
     return count
 
 
