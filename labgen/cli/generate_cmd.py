@@ -54,7 +54,7 @@ def _parse_max_tokens(values: tuple[str, ...]) -> dict[str, int]:
               help="Ask judges for token probabilities (confidence from logprobs); cheap on vLLM, about 7x slower on "
               "the embedded teacher. [default off]")
 @click.option("--max-active-units", type=int, default=None, help="Work units in progress at once "
-              "(default: 3/4 of the teacher's in-flight limit, at least 2).")
+              "(default: 3/4 of the teacher's in-flight limit, at least 1).")
 @click.option("--no-dedup", is_flag=True, help="Skip exact and near-duplicate removal at the end.")
 @click.option("--decontaminate", multiple=True, type=click.Path(dir_okay=False, exists=True),
               help="Evaluation JSONL whose items must not appear in the output (repeatable).")

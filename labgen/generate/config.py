@@ -66,7 +66,7 @@ class GenerateConfig:
     # make llama.cpp about 7x slower, which the out-of-the-box run cannot afford.
     critic: CriticConfig = DEFAULT_CRITIC.with_overrides(judge_logprobs=False)
     leaf_overrides: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()  # (leaf glob, settings)
-    max_active_units: int | None = None  # None: 3/4 of the teacher's in-flight limit (at least 2)
+    max_active_units: int | None = None  # None: 3/4 of the teacher's in-flight limit (at least 1)
     dedup: bool = True
     decontaminate: tuple[str, ...] = ()
     abort_after_failures: int = 16  # this many teacher failures in a row, with no success yet, stop the run

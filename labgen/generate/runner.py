@@ -158,9 +158,10 @@ def plan_run(leaves: tuple[Leaf, ...] | list[Leaf], taxonomy: Path, teacher: Tea
 
 async def _execute(plans: list[LeafPlan], state: _RunState) -> None:
     # Each active unit keeps a few requests ready (a sample chain per item), so about 3/4 of the in-flight
-    # limit in units saturates the teacher; more would run every unit in lockstep and end in a long tail,
-    # and with a one-at-a-time teacher would delay every unit's (and leaf's) completion to the end.
-    limit = state.config.max_active_units or max(2, (3 * state.teacher.max_in_flight) // 4)
+    # limit in units saturates the teacher; more would run every unit in lockstep and end in a long tail.
+    # A one-at-a-time teacher gets one unit: its requests then come stage by stage (five judge prompts in a
+    # row, then five answers...), which is what llama.cpp's reuse of the previous prompt's prefix needs.
+    limit = state.config.max_active_units or max(1, (3 * state.teacher.max_in_flight) // 4)
     slots = asyncio.Semaphore(limit)
     state.progress.start({plan.leaf.path: len(plan.units) for plan in plans})
     for plan in plans:
