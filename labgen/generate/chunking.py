@@ -89,19 +89,33 @@ def _split_oversized(block: str, max_tokens: int) -> list[str]:
     return pieces
 
 
+def _tail(text: str, budget: int) -> str:
+    """The trailing whole sentences of a block that fit in `budget` tokens ('' when none do)."""
+    kept: list[str] = []
+    used = 0
+    for sentence in reversed(_SENTENCE_END.split(text)):
+        cost = estimate_tokens(sentence)
+        if used + cost > budget:
+            break
+        kept.insert(0, sentence)
+        used += cost
+    return " ".join(kept)
+
+
 def chunk_document(text: str, source: str, *, max_tokens: int, overlap_tokens: int) -> list[Chunk]:
     """The document's chunks, each at most about max_tokens (estimated), in document order."""
     max_tokens = max(16, max_tokens)
     overlap_tokens = max(0, min(overlap_tokens, max_tokens // 2))
     units: list[tuple[str, str | None]] = []  # (block text, heading it sits under)
     heading: str | None = None
+    piece_budget = max(8, max_tokens - overlap_tokens - 16)
     for block in split_blocks(text):
         if _HEADING.match(block):
             heading = block
             units.append((block, None))
             continue
-        if estimate_tokens(block) > max_tokens:
-            units.extend((piece, heading) for piece in _split_oversized(block, max_tokens - 16))
+        if estimate_tokens(block) > piece_budget:
+            units.extend((piece, heading) for piece in _split_oversized(block, piece_budget))
         else:
             units.append((block, heading))
 
@@ -112,24 +126,34 @@ def chunk_document(text: str, source: str, *, max_tokens: int, overlap_tokens: i
         cost = estimate_tokens(block)
         if current and size + cost > max_tokens:
             chunks_text.append(_render(current))
-            carried: list[tuple[str, str | None]] = []
-            carried_size = 0
-            for prev in reversed(current):
-                prev_cost = estimate_tokens(prev[0])
-                if carried_size + prev_cost > overlap_tokens or _HEADING.match(prev[0]):
-                    break
-                carried.insert(0, prev)
-                carried_size += prev_cost
-            if carried_size + cost > max_tokens:
-                carried, carried_size = [], 0
-            current, size = carried, carried_size
+            current, size = _overlap(current, overlap_tokens, max_tokens - cost)
         current.append((block, under))
         size += cost
-    if current and any(not _HEADING.match(block) for block, _ in current):
-        chunks_text.append(_render(current))
-    elif current and not chunks_text:
+    if current and (any(not _HEADING.match(block) for block, _ in current) or not chunks_text):
         chunks_text.append(_render(current))
     return [Chunk(source=source, index=i, text=t, sha256=sha256_text(t)) for i, t in enumerate(chunks_text)]
+
+
+def _overlap(previous: list[tuple[str, str | None]], overlap_tokens: int,
+             room: int) -> tuple[list[tuple[str, str | None]], int]:
+    """What the next chunk repeats of the previous one: its trailing text (never a heading), within budget."""
+    budget = min(overlap_tokens, room)
+    carried: list[tuple[str, str | None]] = []
+    used = 0
+    for block, under in reversed(previous):
+        if _HEADING.match(block) or budget - used <= 0:
+            break
+        cost = estimate_tokens(block)
+        if used + cost <= budget:
+            carried.insert(0, (block, under))
+            used += cost
+            continue
+        tail = _tail(block, budget - used)
+        if tail:
+            carried.insert(0, (tail, under))
+            used += estimate_tokens(tail)
+        break
+    return carried, used
 
 
 def _render(blocks: list[tuple[str, str | None]]) -> str:

@@ -38,16 +38,10 @@ async def run_freeform_unit(work: UnitWork) -> None:
         for index, instruction in enumerate(parsed.items):
             candidate = Candidate(slot=(round_index, index), seed_ids=unit.seed_ids, question=instruction)
             candidate.raw["freeform_instructions"] = completion.text
-            candidate.templates["freeform_instructions"] = work_template_ref("freeform_instructions")
+            candidate.templates["freeform_instructions"] = work.template_ref("freeform_instructions")
             work.charge(candidate, completion, share)
             candidates.append(candidate)
         await asyncio.gather(*(_one_sample(work, candidate, examples) for candidate in candidates))
-
-
-def work_template_ref(template_id: str) -> dict[str, str]:
-    from labgen.prompts import get_template
-
-    return get_template(template_id).ref()
 
 
 async def _one_sample(work: UnitWork, candidate: Candidate, examples: list[dict[str, str]]) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 
 from labgen.generate.filters import Candidate
-from labgen.generate.freeform_skills import work_template_ref
 from labgen.generate.parsing import parse_answer, parse_contexts, parse_list
 from labgen.generate.unit_work import UnitWork
 
@@ -55,8 +54,8 @@ async def _one_context(work: UnitWork, examples: list[dict[str, str]], slot: tup
     for index, question in enumerate(parsed.items):
         candidate = Candidate(slot=slot + (index,), seed_ids=unit.seed_ids, question=question, context=context)
         candidate.raw["grounded_questions"] = completion.text
-        candidate.templates["grounded_contexts"] = work_template_ref("grounded_contexts")
-        candidate.templates["grounded_questions"] = work_template_ref("grounded_questions")
+        candidate.templates["grounded_contexts"] = work.template_ref("grounded_contexts")
+        candidate.templates["grounded_questions"] = work.template_ref("grounded_questions")
         work.charge(candidate, completion, len(parsed.items))
         candidates.append(candidate)
     await asyncio.gather(*(_one_sample(work, candidate, examples) for candidate in candidates))

@@ -40,15 +40,13 @@ async def _one_style(work: UnitWork, variables: dict[str, object], slot: tuple[i
         if not parsed.unparsed:
             work.nothing_parsed(f"parse_qa_{style}", slot, completion.text, "question-answer pairs")
         return
-    from labgen.generate.freeform_skills import work_template_ref
-
     candidates = []
     for index, pair in enumerate(parsed.pairs):
         candidate = Candidate(slot=slot + (index,), seed_ids=unit.seed_ids, question=pair.question,
                               answer=pair.answer, context=unit.chunk.text if unit.chunk else None,
                               answer_style=style, document=unit.chunk.provenance() if unit.chunk else None)
         candidate.raw[stage] = completion.text
-        candidate.templates[stage] = work_template_ref(stage)
+        candidate.templates[stage] = work.template_ref(stage)
         work.charge(candidate, completion, len(parsed.pairs))
         candidates.append(candidate)
     prompt_text = completion.request.messages[-1]["content"]

@@ -118,6 +118,11 @@ class UnitWork:
                          candidate=Candidate(slot=slot + (999,), seed_ids=self.unit.seed_ids))
         self._on_drop()
 
+    @staticmethod
+    def template_ref(template_id: str) -> dict[str, str]:
+        """What provenance records of a generation template: its id and sha256."""
+        return get_template(template_id).ref()
+
     def keep(self, candidate: Candidate) -> None:
         self.ledger.keep(candidate)
 
