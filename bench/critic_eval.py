@@ -24,7 +24,7 @@ from labgen.critic.config import CriticConfig
 from labgen.critic.critique import critique_rows
 from labgen.critic.grounding import word_overlap_baseline
 from labgen.critic.rows import QaFields
-from labgen.jsonl import read_jsonl
+from labgen.jsonl import read_jsonl, write_jsonl_atomic
 
 DATA = Path(__file__).resolve().parent / "data" / "critic_labeled.jsonl"
 LABELS = ("grounded", "ungrounded", "unsafe", "low-quality")
@@ -86,7 +86,8 @@ def grounding_figures(rows: list[dict[str, Any]], name: str) -> None:
           f"{auroc([r['_score'] for r in grounded], [r['_score'] for r in bad]):.3f}")
 
 
-def evaluate(rows: list[dict[str, Any]], config: CriticConfig, teacher: Any, name: str) -> None:
+def evaluate(rows: list[dict[str, Any]], config: CriticConfig, teacher: Any, name: str,
+             out: Path | None = None) -> None:
     started = time.perf_counter()
     if teacher is None:
         verdict_lists = [run_checks(CheckInput(r["question"], r["answer"], r["context"]), config) for r in rows]
@@ -101,9 +102,11 @@ def evaluate(rows: list[dict[str, Any]], config: CriticConfig, teacher: Any, nam
             if done[0] % 10 == 0:
                 print(f"  {done[0]} judgments in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
 
-        out = list(critique_rows(pairs, teacher=teacher, config=config, on_judgment=progress))
-        verdicts = [o["critic"]["verdicts"] for o in out]
-        scores = [o["critic"]["score"] for o in out]
+        judged = list(critique_rows(pairs, teacher=teacher, config=config, on_judgment=progress))
+        verdicts = [o["critic"]["verdicts"] for o in judged]
+        scores = [o["critic"]["score"] for o in judged]
+        if out is not None:
+            write_jsonl_atomic(out, judged)
     elapsed = time.perf_counter() - started
     for row, verdict, score in zip(rows, verdicts, scores):
         row["_score"] = score
@@ -137,6 +140,7 @@ def main() -> None:
     parser.add_argument("--max-in-flight")
     parser.add_argument("--subset", type=int, help="evaluate a random subset of this many items (seeded)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, help="write the teacher run's rows with their critic key here")
     parser.add_argument("--no-logprobs", action="store_true",
                         help="judges ask for no token probabilities (the embedded teacher is ~8x faster without)")
     args = parser.parse_args()
@@ -148,7 +152,7 @@ def main() -> None:
     if args.teacher:
         teacher = build_teacher(args)
         try:
-            evaluate(rows, config, teacher, f"with the {args.teacher} teacher ({teacher.model})")
+            evaluate(rows, config, teacher, f"with the {args.teacher} teacher ({teacher.model})", args.out)
             print("\nteacher accounting:", teacher.accounting.as_dict()["total"])
         finally:
             teacher.close()

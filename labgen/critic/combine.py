@@ -6,10 +6,11 @@ confidence when it failed, floored/capped at 0.5 so a verdict never argues again
 
     mean  = sum(w_c * p_c) / sum(w_c)                  over all verdicts c, weights WEIGHTS
     score = mean                                       when every verdict passed   (>= 0.5)
-    score = min(mean, 0.5) * prod(2 * p_f)             over the failed verdicts f  (<= 0.5)
+    score = 0.5 * mean * prod(2 * p_f)                 over the failed verdicts f  (< 0.5)
 
 So 0.5 separates kept from rejected samples, a confident failure pulls a sample towards 0, and within
-each side the other checks still order the samples.
+each side the other checks still order the samples (an unparsable judgment, p = 0.5, halves the score
+without erasing what the other checks said).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def combined_score(verdicts: Iterable[Verdict]) -> float:
     failed = [v for v in verdicts if not v.passed]
     if not failed:
         return mean
-    score = min(mean, 0.5)
+    score = 0.5 * mean
     for verdict in failed:
         score *= 2.0 * probability_good(verdict)
     return score

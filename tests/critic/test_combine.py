@@ -36,7 +36,10 @@ def test_more_confident_passes_score_higher() -> None:
 def test_an_unparsable_judgment_is_neutral_evidence_but_still_a_failure() -> None:
     unparsable = Verdict("faithfulness", False, 0.0, "unparsable judgment: empty output", 0.0)
     assert probability_good(unparsable) == 0.5
-    assert combined_score([Verdict("pii", True, 1.0, "", 0.95), unparsable]) == 0.5
+    sure = Verdict("lexical_support", True, 0.95, "", 0.99)
+    unsure = Verdict("lexical_support", True, 0.6, "", 0.6)
+    # Below 0.5 because it failed, yet still ordered by what the other checks said.
+    assert 0.5 > combined_score([sure, unparsable]) > combined_score([unsure, unparsable]) > 0.0
 
 
 def test_critic_record_shape() -> None:
