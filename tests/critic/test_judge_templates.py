@@ -21,7 +21,7 @@ CONTRACT = {
 }
 VALUES = {
     "task_description": "TASK-DESCRIPTION-MARK",
-    "seed_examples": [{"question": "SEED-Q-ONE", "answer": "a", "context": None},
+    "seed_examples": [{"question": "SEED-Q-ONE", "answer": "SEED-A-ONE", "context": None},
                       {"question": "SEED-Q-TWO", "answer": "b", "context": "SEED-CONTEXT"}],
     "question": "QUESTION-MARK", "answer": "ANSWER-MARK", "context": "CONTEXT-MARK",
 }
@@ -44,7 +44,7 @@ def test_judge_renders_with_exactly_its_variables(name: str) -> None:
 
 def test_instruction_judge_renders_seed_examples_with_and_without_context() -> None:
     text = get_judge("judge_instruction").render(**{k: VALUES[k] for k in CONTRACT["judge_instruction"]})[-1]["content"]
-    assert "SEED-Q-ONE" in text and "SEED-Q-TWO" in text and "SEED-CONTEXT" in text
+    assert "SEED-Q-ONE" in text and "SEED-Q-TWO" in text and "SEED-CONTEXT" in text and "SEED-A-ONE" in text
     assert text.index("SEED-Q-ONE") < text.index("QUESTION-MARK")
 
 
