@@ -118,3 +118,16 @@ def test_blocklist_file_and_library_summary(tmp_path: Path) -> None:
     assert not read_out(tmp_path / "o.jsonl")[2]["critic"]["verdicts"]["blocklist"]["pass"]
     summary = critique_file(src, tmp_path / "lib.jsonl")
     assert summary.rows == 3 and summary.failures["lexical_support"] == 1 and summary.kept == 2
+
+
+def test_installed_entry_point_runs_critique(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    src = write_rows(tmp_path / "in.jsonl", ROWS[:2])
+    out = tmp_path / "out.jsonl"
+    code = "from labgen.cli import main; main()"
+    done = subprocess.run([sys.executable, "-c", code, "critique", str(src), "--out", str(out), "--no-teacher"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "2 rows" in done.stdout and len(read_out(out)) == 2
