@@ -51,3 +51,16 @@ def test_json_atomic_is_sorted_and_readable(tmp_path) -> None:
     path = tmp_path / "x" / "s.json"
     write_json_atomic(path, {"b": 1, "a": 2})
     assert path.read_text(encoding="utf-8").index('"a"') < path.read_text(encoding="utf-8").index('"b"')
+
+
+def test_written_files_get_the_usual_permissions(tmp_path) -> None:
+    import os
+    import stat
+
+    path = tmp_path / "p.jsonl"
+    old = os.umask(0o022)
+    try:
+        write_jsonl_atomic(path, [{"a": 1}])
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
