@@ -16,7 +16,7 @@ from labgen.critic.judgment_text import ParsedJudgment, parse_binary, parse_scal
 from labgen.errors import ConfigError
 from labgen.prompts import Template, get_template
 from labgen.records import Verdict
-from labgen.teachers.base import ChatRequest, Completion, SamplingParams
+from labgen.teachers.base import ChatRequest, Completion, OutputFormat, SamplingParams
 
 JUDGE_NAMES = ("judge_instruction", "judge_question", "judge_pair", "judge_faithfulness",
                "judge_relevance", "judge_standalone", "judge_safety")
@@ -150,9 +150,14 @@ def get_judge(name: str, config: CriticConfig | None = None) -> Judge:
     if name not in JUDGE_NAMES:
         raise ConfigError(f"no judge named {name!r}", hint=f"judges: {', '.join(JUDGE_NAMES)}")
     config = config or DEFAULT_CONFIG
+    if name == "judge_pair":
+        output_format = OutputFormat("Score", tuple(str(n) for n in range(1, PAIR_SCALE + 1)))
+    else:
+        output_format = OutputFormat("Verdict", ("YES", "NO"))
     params = SamplingParams(temperature=0.0, top_p=1.0, max_tokens=config.judge_max_tokens,
                             logprobs=config.judge_logprobs,
-                            top_logprobs=config.judge_top_logprobs if config.judge_logprobs else 0)
+                            top_logprobs=config.judge_top_logprobs if config.judge_logprobs else 0,
+                            output_format=output_format)
     if name == "judge_pair":
         return Judge(name, get_template(name), params, float(config.pair_min_score), scale_max=PAIR_SCALE)
     return Judge(name, get_template(name), params, float(config.judge_min_p_yes))

@@ -16,6 +16,33 @@ Message = dict[str, str]  # {"role": "system"|"user"|"assistant", "content": "..
 
 
 @dataclass(frozen=True)
+class OutputFormat:
+    """A two-line answer the model must produce: `Reason: <one line>` then `<label>: <one of choices>`.
+
+    Judges ask for it in their prompts; a backend that can constrain decoding (the embedded llama.cpp
+    one, with a grammar) enforces it, so even a tiny teacher returns a verdict that parses. Mixtral
+    follows the format from the prompt alone.
+    """
+
+    label: str
+    choices: tuple[str, ...]
+    reason_chars: int = 160
+
+    def gbnf(self) -> str:
+        """The format as a llama.cpp GBNF grammar."""
+        choices = " | ".join('"' + c.replace('"', '\\"') + '"' for c in self.choices)
+        return (f'root ::= "Reason: " reason "\\n{self.label}: " ({choices})\n'
+                f"reason ::= [^\\n]{{1,{self.reason_chars}}}\n")
+
+    def regex(self) -> str:
+        """The format as a regular expression (for servers with regex-guided decoding)."""
+        import re
+
+        alternatives = "|".join(re.escape(c) for c in self.choices)
+        return f"Reason: [^\\n]{{1,{self.reason_chars}}}\\n{re.escape(self.label)}: ({alternatives})"
+
+
+@dataclass(frozen=True)
 class SamplingParams:
     temperature: float = 0.7
     top_p: float = 1.0
@@ -25,11 +52,16 @@ class SamplingParams:
     n: int = 1
     logprobs: bool = False
     top_logprobs: int = 0
+    output_format: OutputFormat | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens,
-                "stop": list(self.stop), "seed": self.seed, "n": self.n, "logprobs": self.logprobs,
-                "top_logprobs": self.top_logprobs}
+        out: dict[str, Any] = {"temperature": self.temperature, "top_p": self.top_p,
+                               "max_tokens": self.max_tokens, "stop": list(self.stop), "seed": self.seed,
+                               "n": self.n, "logprobs": self.logprobs, "top_logprobs": self.top_logprobs}
+        if self.output_format is not None:
+            out["output_format"] = {"label": self.output_format.label,
+                                    "choices": list(self.output_format.choices)}
+        return out
 
 
 @dataclass(frozen=True)

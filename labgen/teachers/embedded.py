@@ -9,6 +9,7 @@ instance with it is loaded only for requests that ask for logprobs.
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib.util
 import os
 import threading
@@ -18,7 +19,7 @@ from typing import Any
 
 from labgen.errors import ContextLengthError, TeacherError
 from labgen.hashing import sha256_bytes
-from labgen.teachers.base import ChatRequest, Choice, Completion, Message
+from labgen.teachers.base import ChatRequest, Choice, Completion, Message, OutputFormat
 from labgen.teachers.bounded import BoundedTeacher
 from labgen.teachers.openai_wire import parse_logprobs
 
@@ -157,6 +158,8 @@ class EmbeddedTeacher(BoundedTeacher):
                                   "stop": list(params.stop) or None, "seed": seed}
         if params.logprobs:  # llama-cpp-python returns none unless top_logprobs >= 1
             kwargs.update(logprobs=True, top_logprobs=max(1, params.top_logprobs))
+        if params.output_format is not None:
+            kwargs["grammar"] = _grammar(params.output_format)
         prompt_tokens = self.count_tokens(messages)
         if prompt_tokens >= self.n_ctx:  # llama.cpp would fail deep inside with a numpy error
             raise self._context_error(f"the prompt has {prompt_tokens} tokens", params.max_tokens)
@@ -182,3 +185,11 @@ class EmbeddedTeacher(BoundedTeacher):
                 if llm is not None and hasattr(llm, "close"):
                     llm.close()
             self._llm = self._llm_logprobs = None
+
+
+@functools.lru_cache(maxsize=32)
+def _grammar(output_format: OutputFormat) -> Any:
+    """The llama.cpp grammar enforcing a judge's output format (compiled once per format)."""
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string(output_format.gbnf(), verbose=False)
