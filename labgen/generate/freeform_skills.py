@@ -28,10 +28,8 @@ async def run_freeform_unit(work: UnitWork) -> None:
             continue
         parsed = parse_list(completion.text, truncated=completion.finish_reason == "length",
                             expected=unit.per_request)
-        work.unparsed("parse_instructions", parsed.unparsed, slot, raw=completion.text)
-        if not parsed.items:
-            if not parsed.unparsed:
-                work.nothing_parsed("parse_instructions", slot, completion.text, "instructions")
+        if not work.record_parse("parse_instructions", slot, completion.text, found=len(parsed.items),
+                                 unparsed=parsed.unparsed, what="instructions"):
             continue
         share = len(parsed.items)
         candidates = []

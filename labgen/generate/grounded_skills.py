@@ -27,10 +27,8 @@ async def run_grounded_unit(work: UnitWork) -> None:
             continue
         parsed = parse_contexts(completion.text, truncated=completion.finish_reason == "length",
                                 expected=unit.contexts_per_round)
-        work.unparsed("parse_contexts", parsed.unparsed, slot, raw=completion.text)
-        if not parsed.items:
-            if not parsed.unparsed:
-                work.nothing_parsed("parse_contexts", slot, completion.text, "contexts")
+        if not work.record_parse("parse_contexts", slot, completion.text, found=len(parsed.items),
+                                 unparsed=parsed.unparsed, what="contexts"):
             continue
         await asyncio.gather(*(_one_context(work, examples, (round_index, index), context)
                                for index, context in enumerate(parsed.items)))
@@ -45,10 +43,8 @@ async def _one_context(work: UnitWork, examples: list[dict[str, str]], slot: tup
         return
     parsed = parse_list(completion.text, truncated=completion.finish_reason == "length",
                         expected=unit.questions_per_context)
-    work.unparsed("parse_questions", parsed.unparsed, slot, raw=completion.text)
-    if not parsed.items:
-        if not parsed.unparsed:
-            work.nothing_parsed("parse_questions", slot, completion.text, "questions")
+    if not work.record_parse("parse_questions", slot, completion.text, found=len(parsed.items),
+                             unparsed=parsed.unparsed, what="questions"):
         return
     candidates = []
     for index, question in enumerate(parsed.items):

@@ -35,10 +35,8 @@ async def _one_style(work: UnitWork, variables: dict[str, object], slot: tuple[i
     if completion is None:
         return
     parsed = parse_qa_pairs(completion.text, truncated=completion.finish_reason == "length", expected=unit.per_request)
-    work.unparsed(f"parse_qa_{style}", parsed.unparsed, slot, raw=completion.text)
-    if not parsed.pairs:
-        if not parsed.unparsed:
-            work.nothing_parsed(f"parse_qa_{style}", slot, completion.text, "question-answer pairs")
+    if not work.record_parse(f"parse_qa_{style}", slot, completion.text, found=len(parsed.pairs),
+                             unparsed=parsed.unparsed, what="question-answer pairs"):
         return
     candidates = []
     for index, pair in enumerate(parsed.pairs):

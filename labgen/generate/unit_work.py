@@ -113,6 +113,15 @@ class UnitWork:
             self.ledger.drop(candidate.slot, stage, item.reason, raw=raw, candidate=candidate)
             self._on_drop()
 
+    def record_parse(self, stage: str, slot: Slot, raw: str, *, found: int, unparsed: tuple[Unparsed, ...],
+                     what: str) -> bool:
+        """Reject each unusable piece of a generation (and the whole output when nothing at all was
+        found). Returns whether any item was found."""
+        self.unparsed(stage, unparsed, slot, raw=raw)
+        if not found and not unparsed:
+            self.nothing_parsed(stage, slot, raw, what)
+        return found > 0
+
     def nothing_parsed(self, stage: str, slot: Slot, raw: str, what: str) -> None:
         self.ledger.drop(slot + (999,), stage, f"no {what} found in the output", raw=raw,
                          candidate=Candidate(slot=slot + (999,), seed_ids=self.unit.seed_ids))
