@@ -6,24 +6,12 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Protocol, TextIO
-
-
-class Progress(Protocol):
-    def start(self, units_per_leaf: dict[str, int]) -> None: ...
-
-    def unit_started(self, leaf: str) -> None: ...
-
-    def unit_done(self, leaf: str, *, kept: int, rejected: int, reused: bool) -> None: ...
-
-    def dropped(self, leaf: str) -> None: ...
-
-    def leaf_done(self, leaf: str, *, kept: int, rejected: int, elapsed_s: float) -> None: ...
-
-    def close(self) -> None: ...
+from typing import Any, TextIO
 
 
 class QuietProgress:
+    """Shows nothing; the other displays override the events they show."""
+
     def start(self, units_per_leaf: dict[str, int]) -> None: ...
 
     def unit_started(self, leaf: str) -> None: ...
@@ -130,3 +118,6 @@ def default_progress(*, quiet: bool, stream: TextIO | None = None) -> Progress:
     if getattr(stream, "isatty", lambda: False)():
         return BarProgress(stream)
     return LogProgress(stream)
+
+
+Progress = QuietProgress  # the interface the runner reports to
