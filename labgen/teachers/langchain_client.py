@@ -15,7 +15,7 @@ from typing import Any
 
 from labgen.teachers.base import ChatRequest, Choice, Completion
 from labgen.teachers.bounded import BoundedTeacher
-from labgen.teachers.openai_wire import parse_logprobs
+from labgen.teachers.openai_wire import optional_sampling_fields, parse_logprobs
 from labgen.teachers.retry import Failure, RetryPolicy, call_with_retries, context_length_limit, parse_retry_after
 from labgen.tokens import estimate_tokens
 
@@ -119,14 +119,7 @@ class LangChainTeacher(BoundedTeacher):
             kwargs["extra_body"] = {"max_tokens": params.max_tokens}
         else:
             kwargs["max_tokens"] = params.max_tokens
-        if params.seed is not None:
-            kwargs["seed"] = params.seed
-        if params.n != 1:
-            kwargs["n"] = params.n
-        if params.logprobs:
-            kwargs["logprobs"] = True
-            if params.top_logprobs:
-                kwargs["top_logprobs"] = params.top_logprobs
+        kwargs.update(optional_sampling_fields(params))
 
         async def attempt() -> Any:
             try:

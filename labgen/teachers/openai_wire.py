@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labgen.teachers.base import ChatRequest, Choice, TokenLogprob
+from labgen.teachers.base import ChatRequest, Choice, SamplingParams, TokenLogprob
 
 
 class MalformedResponse(ValueError):
@@ -23,15 +23,22 @@ def chat_payload(request: ChatRequest, model: str) -> dict[str, Any]:
     }
     if params.stop:
         body["stop"] = list(params.stop)
-    if params.seed is not None:
-        body["seed"] = params.seed
-    if params.n != 1:
-        body["n"] = params.n
-    if params.logprobs:
-        body["logprobs"] = True
-        if params.top_logprobs:
-            body["top_logprobs"] = params.top_logprobs
+    body.update(optional_sampling_fields(params))
     return body
+
+
+def optional_sampling_fields(params: SamplingParams) -> dict[str, Any]:
+    """seed, n and logprobs fields of a chat request, present only when they differ from the default."""
+    fields: dict[str, Any] = {}
+    if params.seed is not None:
+        fields["seed"] = params.seed
+    if params.n != 1:
+        fields["n"] = params.n
+    if params.logprobs:
+        fields["logprobs"] = True
+        if params.top_logprobs:
+            fields["top_logprobs"] = params.top_logprobs
+    return fields
 
 
 def parse_logprobs(raw: Any) -> tuple[TokenLogprob, ...] | None:
