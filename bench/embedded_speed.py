@@ -1,21 +1,35 @@
-"""Tokens/s of labgen's embedded teacher against a direct llama-cpp-python loop on the same prompts.
+"""The embedded teacher's runtime: xllamacpp (prebuilt llama.cpp server in process) against today's baseline.
 
-Same model file, same threads, same n_ctx, same max_tokens, temperature 0, a handful of prompts; both
-sides load their model before timing starts. Target: ratio >= 0.9.
+Prints, in one run on the same model file and prompts:
+- tokens/s of labgen's embedded teacher with 1 request at a time and with N in flight (llama.cpp slots);
+- the same prompts through llama-cpp-python's `create_chat_completion`, the runtime labgen used before
+  (skipped with a note when it is not installed: it compiles from source, so the lock leaves it out);
+- whether each runtime enforces a grammar and returns logprobs;
+- with --main-job: `labgen generate taxonomy/` on the example taxonomy, idle and beside a competing
+  process that keeps one core busy (wall and CPU seconds).
 
-    .venv/bin/python bench/embedded_speed.py [--max-tokens 96] [--threads N] [--rounds 2]
+    .venv/bin/python bench/embedded_speed.py [--parallel 4] [--max-tokens 96] [--rounds 2] [--main-job]
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from labgen.teachers.base import ChatRequest, SamplingParams
-from labgen.teachers.embedded import EmbeddedTeacher, embedded_model_path
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from labgen.teachers.base import ChatRequest, OutputFormat, SamplingParams  # noqa: E402
+from labgen.teachers.embedded import EmbeddedTeacher, default_threads, embedded_model_path  # noqa: E402
 
 PROMPTS = [
     "Write a haiku about autumn rain.",
@@ -24,52 +38,136 @@ PROMPTS = [
     "Write a polite email declining a meeting invitation.",
     "What is compost made of?",
     "Rewrite in the active voice: The ball was thrown by the boy.",
+    "Name four planets and one fact about each.",
+    "Describe a market square at dawn.",
 ]
+VERDICT = OutputFormat("Verdict", ("YES", "NO"), reason_chars=60)
 
 
-def direct_one(llm: Any, prompt: str, max_tokens: int) -> int:
-    result = llm.create_chat_completion(messages=[{"role": "user", "content": prompt}], temperature=0.0,
-                                        max_tokens=max_tokens, seed=0)
-    return int(result["usage"]["completion_tokens"])
+def requests(max_tokens: int) -> list[ChatRequest]:
+    return [ChatRequest(({"role": "user", "content": p},), SamplingParams(temperature=0.0, max_tokens=max_tokens,
+                                                                        seed=0), tag=i)
+            for i, p in enumerate(PROMPTS)]
 
 
-def labgen_one(teacher: EmbeddedTeacher, prompt: str, max_tokens: int) -> int:
-    request = ChatRequest(({"role": "user", "content": prompt},), SamplingParams(temperature=0.0,
-                                                                              max_tokens=max_tokens, seed=0))
-    return next(iter(teacher.stream([request]))).completion_tokens
+def labgen_rate(parallel: int, threads: int, max_tokens: int, rounds: int) -> tuple[float, float]:
+    """(tokens/s, CPU seconds per 100 tokens) of the embedded teacher with `parallel` requests in flight."""
+    teacher = EmbeddedTeacher(threads=threads, n_ctx=1024, parallel=parallel)
+    teacher.load()
+    tokens, start, cpu = 0, time.perf_counter(), time.process_time()
+    for _ in range(rounds):
+        tokens += sum(c.completion_tokens for c in teacher.stream(requests(max_tokens)))
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    teacher.close()
+    return tokens / wall, 100 * cpu / max(tokens, 1)
+
+
+def labgen_features(threads: int) -> tuple[bool, bool]:
+    teacher = EmbeddedTeacher(threads=threads, n_ctx=1024, parallel=1)
+    grammar = teacher.run(teacher.complete(ChatRequest(
+        ({"role": "user", "content": "Write a limerick about a cat."},),
+        SamplingParams(temperature=0.0, max_tokens=40, output_format=VERDICT))))
+    scored = teacher.run(teacher.complete(ChatRequest(
+        ({"role": "user", "content": "Name a fruit."},),
+        SamplingParams(temperature=0.0, max_tokens=4, logprobs=True, top_logprobs=2))))
+    teacher.close()
+    return bool(re.fullmatch(VERDICT.regex(), grammar.text)), bool(scored.choices and scored.choices[0].logprobs)
+
+
+def llama_cpp_python(threads: int, max_tokens: int, rounds: int) -> dict[str, Any] | None:
+    """Today's baseline: llama-cpp-python, one request at a time; None when it is not installed."""
+    try:
+        from llama_cpp import Llama, LlamaGrammar
+    except ImportError:
+        return None
+    path = str(embedded_model_path())
+    llm = Llama(model_path=path, n_ctx=1024, n_threads=threads, n_threads_batch=threads, verbose=False)
+    tokens, start, cpu = 0, time.perf_counter(), time.process_time()
+    for _ in range(rounds):
+        for prompt in PROMPTS:
+            result = llm.create_chat_completion(messages=[{"role": "user", "content": prompt}], temperature=0.0,
+                                                max_tokens=max_tokens, seed=0)
+            tokens += int(result["usage"]["completion_tokens"])
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    grammar = llm.create_chat_completion(messages=[{"role": "user", "content": "Write a limerick about a cat."}],
+                                         temperature=0.0, max_tokens=40,
+                                         grammar=LlamaGrammar.from_string(VERDICT.gbnf(), verbose=False))
+    llm.close()
+    # Logprobs need a second instance with logits_all=True in llama-cpp-python (about 8x slower decoding).
+    scored = Llama(model_path=path, n_ctx=1024, n_threads=threads, logits_all=True, verbose=False)
+    start = time.perf_counter()
+    result = scored.create_chat_completion(messages=[{"role": "user", "content": PROMPTS[1]}], temperature=0.0,
+                                           max_tokens=max_tokens, logprobs=True, top_logprobs=1, seed=0)
+    logprob_rate = int(result["usage"]["completion_tokens"]) / (time.perf_counter() - start)
+    scored.close()
+    return {"rate": tokens / wall, "cpu_per_100": 100 * cpu / max(tokens, 1),
+            "grammar": bool(re.fullmatch(VERDICT.regex(), grammar["choices"][0]["message"]["content"] or "")),
+            "logprob_rate": logprob_rate}
+
+
+def busy_core(stop: Any) -> None:
+    while not stop.is_set():
+        sum(range(10_000))
+
+
+def main_job(load: bool) -> tuple[float, float, str]:
+    """(wall s, CPU s of the labgen process tree, summary line) of the out-of-the-box main job."""
+    stop = multiprocessing.Event()
+    competitor = multiprocessing.Process(target=busy_core, args=(stop,), daemon=True) if load else None
+    if competitor:
+        competitor.start()
+    labgen = str(Path(sys.executable).parent / "labgen")
+    with tempfile.TemporaryDirectory() as out:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        done = subprocess.run([labgen, "generate", "taxonomy/", "--out", out], cwd=ROOT, capture_output=True,
+                              text=True, env={k: v for k, v in os.environ.items() if not k.startswith("LABGEN_")})
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if competitor:
+        stop.set()
+        competitor.join()
+    if done.returncode != 0:
+        raise SystemExit(f"labgen generate failed:\n{done.stderr[-2000:]}")
+    totals = [line for line in done.stdout.splitlines() if line.lower().startswith(("total", "all"))]
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, totals[-1].strip() if totals else ""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--parallel", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=default_threads())
     parser.add_argument("--max-tokens", type=int, default=96)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--main-job", action="store_true", help="also time labgen generate on taxonomy/")
     args = parser.parse_args()
-    from llama_cpp import Llama
-
-    llm = Llama(model_path=str(embedded_model_path()), n_ctx=2048, n_threads=args.threads,
-                n_threads_batch=args.threads, verbose=False)
-    teacher = EmbeddedTeacher(threads=args.threads, n_ctx=2048)
-    teacher.load()
-    # Interleaved prompt by prompt, alternating who goes first, so load changes hit both sides alike.
-    totals = {"direct": [0, 0.0], "labgen": [0, 0.0]}
-    runs: dict[str, Callable[[str], int]] = {"direct": lambda p: direct_one(llm, p, args.max_tokens),
-                                             "labgen": lambda p: labgen_one(teacher, p, args.max_tokens)}
     print(f"{len(PROMPTS)} prompts x {args.rounds} rounds, max_tokens {args.max_tokens}, {args.threads} threads, "
-          "temperature 0")
-    for round_ in range(args.rounds):
-        for index, prompt in enumerate(PROMPTS):
-            order = ("direct", "labgen") if (index + round_) % 2 == 0 else ("labgen", "direct")
-            for name in order:
-                start = time.perf_counter()
-                totals[name][0] += runs[name](prompt)
-                totals[name][1] += time.perf_counter() - start
-    rates = {name: tokens / seconds for name, (tokens, seconds) in totals.items()}
-    for name, (tokens, seconds) in totals.items():
-        print(f"  {name:<7} {tokens} tokens in {seconds:.2f} s = {rates[name]:.1f} tokens/s")
-    teacher.close()
-    print(f"direct llama-cpp-python {rates['direct']:.1f} tokens/s, labgen embedded {rates['labgen']:.1f} "
-          f"tokens/s, ratio {rates['labgen'] / rates['direct']:.2f} (target >= 0.9)")
+          f"temperature 0, load average {os.getloadavg()[0]:.1f}")
+    single, single_cpu = labgen_rate(1, args.threads, args.max_tokens, args.rounds)
+    batched, batched_cpu = labgen_rate(args.parallel, args.threads, args.max_tokens, args.rounds)
+    grammar, logprobs = labgen_features(args.threads)
+    print(f"xllamacpp (labgen local): 1 at a time {single:.1f} tokens/s ({single_cpu:.2f} CPU s/100 tokens); "
+          f"{args.parallel} in flight {batched:.1f} tokens/s ({batched_cpu:.2f} CPU s/100 tokens), "
+          f"x{batched / single:.2f}; grammar {'yes' if grammar else 'NO'}; logprobs "
+          f"{'yes, same instance' if logprobs else 'NO'}")
+    baseline = llama_cpp_python(args.threads, args.max_tokens, args.rounds)
+    if baseline is None:
+        print("llama-cpp-python: not installed (it compiles from source; `pip install llama-cpp-python` to "
+              "compare)")
+    else:
+        print(f"llama-cpp-python (before): 1 at a time {baseline['rate']:.1f} tokens/s "
+              f"({baseline['cpu_per_100']:.2f} CPU s/100 tokens); no batching; grammar "
+              f"{'yes' if baseline['grammar'] else 'NO'}; logprobs only with logits_all: "
+              f"{baseline['logprob_rate']:.1f} tokens/s")
+        print(f"ratio xllamacpp/llama-cpp-python: 1 at a time {single / baseline['rate']:.2f}, "
+              f"{args.parallel} in flight {batched / baseline['rate']:.2f}")
+    if args.main_job:
+        idle_wall, idle_cpu, idle_line = main_job(load=False)
+        busy_wall, busy_cpu, busy_line = main_job(load=True)
+        print(f"main job idle: {idle_wall:.0f} s wall, {idle_cpu:.0f} CPU s (target <= 180 s)  {idle_line}")
+        print(f"main job beside a process using one core: {busy_wall:.0f} s wall, {busy_cpu:.0f} CPU s, "
+              f"x{busy_wall / idle_wall:.2f} of idle (target <= 2)  {busy_line}")
 
 
 if __name__ == "__main__":

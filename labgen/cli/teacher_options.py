@@ -28,7 +28,7 @@ _OPTIONS: tuple[tuple[str, str, Any, str], ...] = (
     ("--teacher-client", "client", click.Choice(["direct", "langchain"], case_sensitive=False),
      "HTTP client for --teacher openai: direct (fast, default) or langchain (ChatOpenAI). "
      "[env LABGEN_TEACHER_CLIENT]"),
-    ("--max-in-flight", "max_in_flight", str, "Most requests in flight at once (default: local 1, openai 256). "
+    ("--max-in-flight", "max_in_flight", str, "Most requests in flight at once (default: local --parallel, openai 256). "
      "[env LABGEN_TEACHER_MAX_IN_FLIGHT]"),
     ("--request-timeout", "request_timeout", str, "Seconds before a request is abandoned and retried "
      "(default 300). [env LABGEN_TEACHER_REQUEST_TIMEOUT]"),
@@ -36,6 +36,8 @@ _OPTIONS: tuple[tuple[str, str, Any, str], ...] = (
      "garbled answers (default 5). [env LABGEN_TEACHER_MAX_RETRIES]"),
     ("--threads", "threads", str, "CPU threads for the embedded model (default: all cores). "
      "[env LABGEN_TEACHER_THREADS]"),
+    ("--parallel", "parallel", str, "Requests the embedded model decodes together (default 4). "
+     "[env LABGEN_TEACHER_PARALLEL]"),
     ("--config", "config_path", click.Path(dir_okay=False), "labgen.yaml to read (default: ./labgen.yaml "
      "when present)."),
 )

@@ -18,8 +18,9 @@ from labgen.teachers.base import Teacher
 BACKENDS = ("local", "openai", "vllm")
 CLIENTS = ("direct", "langchain")
 API_KEY_VARIABLES = ("LABGEN_TEACHER_API_KEY", "OPENAI_API_KEY")
-# max_in_flight when not set: llama.cpp runs one request at a time; 256 is vLLM's max_num_seqs on an A100.
-DEFAULT_IN_FLIGHT = {"local": 1, "openai": 256, "vllm": 512}
+# max_in_flight when not set: the embedded llama.cpp server's slots (`parallel`); 256 is vLLM's
+# max_num_seqs on an A100.
+DEFAULT_IN_FLIGHT = {"openai": 256, "vllm": 512}
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,18 @@ class TeacherConfig:
     max_retries: int = 5
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
-    threads: int | None = None  # None: os.cpu_count()
+    threads: int | None = None  # None: every core this process may use
     n_ctx: int = 2048
+    parallel: int = 4  # embedded: requests decoded together (llama.cpp server slots)
     model_path: str | None = None
     chunk_size: int = 256
     api_key: str = field(default="EMPTY", repr=False)
 
     @property
     def in_flight(self) -> int:
-        return self.max_in_flight or DEFAULT_IN_FLIGHT[self.backend]
+        if self.max_in_flight:
+            return self.max_in_flight
+        return self.parallel if self.backend == "local" else DEFAULT_IN_FLIGHT[self.backend]
 
     def describe(self) -> dict[str, Any]:
         """The settings without the API key, for run.json and `teacher check`."""
@@ -125,6 +129,7 @@ SETTINGS = (
     Setting("backoff_max_s", "--backoff-max", "LABGEN_TEACHER_BACKOFF_MAX", _non_negative_float),
     Setting("threads", "--threads", "LABGEN_TEACHER_THREADS", _positive_int),
     Setting("n_ctx", "--n-ctx", "LABGEN_TEACHER_N_CTX", _positive_int),
+    Setting("parallel", "--parallel", "LABGEN_TEACHER_PARALLEL", _positive_int),
     Setting("model_path", "--teacher-model-path", "LABGEN_TEACHER_MODEL_PATH", _text),
     Setting("chunk_size", "--vllm-chunk-size", "LABGEN_TEACHER_CHUNK_SIZE", _positive_int),
 )
@@ -179,7 +184,7 @@ def build_teacher(config: TeacherConfig) -> Teacher:
         from labgen.teachers.embedded import EmbeddedTeacher
 
         return EmbeddedTeacher(model_path=config.model_path, threads=config.threads, n_ctx=config.n_ctx,
-                               max_in_flight=config.in_flight)
+                               parallel=config.parallel, max_in_flight=config.in_flight)
     if config.backend == "openai":
         if config.client == "langchain":
             from labgen.teachers.langchain_client import LangChainTeacher

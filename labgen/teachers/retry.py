@@ -55,21 +55,25 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 _MAX_CONTEXT = re.compile(r"maximum context length is (\d+)", re.IGNORECASE)
-_LLAMA_CPP_CONTEXT = re.compile(r"exceed context window of (\d+)", re.IGNORECASE)
-_REQUESTED = re.compile(r"(?:you requested|your request has|requested tokens \()\s*(\d+)", re.IGNORECASE)
+_LLAMA_CPP_CONTEXT = re.compile(r"exceed context window of (\d+)|exceeds the available context size \((\d+)",
+                                re.IGNORECASE)
+_REQUESTED = re.compile(r"(?:you requested|your request has|requested tokens \(|request \()\s*(\d+)",
+                        re.IGNORECASE)
 
 
 def context_length_limit(message: str) -> tuple[int | None, int | None] | None:
     """If a server's 400 message is a context-length error, return (limit, requested); else None.
 
     Knows vLLM/OpenAI ("This model's maximum context length is N tokens. However, you requested M
-    tokens ...") and llama-cpp-python's server ("Requested tokens (M) exceed context window of N").
+    tokens ..."), llama-cpp-python's server ("Requested tokens (M) exceed context window of N") and
+    llama.cpp's own server ("request (M tokens) exceeds the available context size (N tokens)").
     """
     limit = _MAX_CONTEXT.search(message) or _LLAMA_CPP_CONTEXT.search(message)
     if limit is None and "context length" not in message.lower():
         return None
     requested = _REQUESTED.search(message)
-    return (int(limit.group(1)) if limit else None, int(requested.group(1)) if requested else None)
+    limit_value = next((int(group) for group in limit.groups() if group), None) if limit else None
+    return (limit_value, int(requested.group(1)) if requested else None)
 
 
 @dataclass(frozen=True)

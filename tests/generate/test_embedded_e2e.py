@@ -12,7 +12,7 @@ import pytest
 from labgen.jsonl import read_jsonl
 from tests.generate.conftest import FREEFORM, build_taxonomy
 
-pytest.importorskip("llama_cpp")
+pytest.importorskip("xllamacpp")
 
 TINY = """generate:
   per_request: 2

@@ -1,4 +1,4 @@
-"""Shared fixtures: one loaded embedded model and one llama-cpp-python server per test session."""
+"""Shared fixtures: one loaded embedded model and one llama.cpp server per test session."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -29,27 +30,26 @@ def embedded_teacher() -> Iterator[EmbeddedTeacher]:
 
 @pytest.fixture(scope="session")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """llama-cpp-python's own OpenAI-compatible server with the embedded model; yields its /v1 URL."""
+    """llama.cpp's own OpenAI-compatible server with the embedded model; yields its /v1 URL."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
     log = open(log_path, "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_model_path()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "1024", "--n_threads", "2"],
-        stdout=log, stderr=subprocess.STDOUT, text=True)
+        [sys.executable, "-m", "tests.teachers.llama_server", str(embedded_model_path()), str(port), "1024"],
+        stdout=log, stderr=subprocess.STDOUT, text=True, cwd=Path(__file__).parents[2])
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 60
     try:
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited: {log_path.read_text()[-2000:]}")
+                raise RuntimeError(f"the llama.cpp server exited: {log_path.read_text()[-2000:]}")
             try:
                 if httpx.get(url + "/models", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("llama_cpp.server did not answer /v1/models within 60 s")
+                raise RuntimeError("the llama.cpp server did not answer /v1/models within 60 s")
             time.sleep(0.2)
         yield url
     finally:

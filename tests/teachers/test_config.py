@@ -30,7 +30,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_defaults_without_any_source() -> None:
     config = resolve_teacher_config({}, {}, None)
     assert config == TeacherConfig()
-    assert config.backend == "local" and config.in_flight == 1 and config.api_key == "EMPTY"
+    assert config.backend == "local" and config.in_flight == config.parallel == 4 and config.api_key == "EMPTY"
 
 
 def test_file_overrides_defaults(tmp_path: Path) -> None:

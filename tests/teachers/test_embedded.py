@@ -1,4 +1,4 @@
-"""The embedded teacher on real generation (SmolLM2-135M via llama.cpp), short outputs only."""
+"""The embedded teacher on real generation (SmolLM2-135M via llama.cpp's server in process), short outputs."""
 
 from __future__ import annotations
 
@@ -31,18 +31,36 @@ def test_generation_text_finish_reason_usage_and_seed(embedded_teacher: Embedded
     assert 0 < first.completion_tokens <= 12
     assert first.prompt_tokens == embedded_teacher.count_tokens(MESSAGES)  # exact once loaded
     assert first.text == second.text  # same seed, same text
-    assert embedded_teacher._llm_logprobs is None  # no logprobs asked: the logits_all instance stays unloaded
     assert embedded_teacher.accounting.stages["gen"].requests == 2
 
 
-def test_logprobs_request_uses_the_logits_all_instance(embedded_teacher: EmbeddedTeacher) -> None:
+def test_logprobs_come_from_the_same_server(embedded_teacher: EmbeddedTeacher) -> None:
+    server = embedded_teacher.load()
     request = ChatRequest(MESSAGES, SamplingParams(temperature=0.0, max_tokens=3, logprobs=True, top_logprobs=2))
     completion = embedded_teacher.run(embedded_teacher.complete(request))
     logprobs = completion.choices[0].logprobs
-    assert embedded_teacher._llm_logprobs is not None and embedded_teacher._llm_logprobs is not embedded_teacher._llm
+    assert embedded_teacher.load() is server  # no second model instance for logprobs
     assert logprobs and len(logprobs) == completion.completion_tokens
     assert all(t.logprob <= 0 and len(t.top) <= 2 for t in logprobs)
     assert logprobs[0].top and logprobs[0].top[0][1] >= logprobs[0].logprob  # the best alternative comes first
+
+
+def test_parallel_requests_decode_together_and_match_one_at_a_time(embedded_teacher: EmbeddedTeacher) -> None:
+    prompts = ["Name a fruit.", "Name a city.", "Name a river.", "Name a tree.", "Name a bird."]
+    requests = [ChatRequest(({"role": "user", "content": p},), SamplingParams(temperature=0.0, max_tokens=8, seed=3),
+                            tag=i) for i, p in enumerate(prompts)]
+    together = {c.request.tag: c.text for c in embedded_teacher.stream(requests)}
+    alone = EmbeddedTeacher(n_ctx=1024, parallel=1)
+    one_by_one = {c.request.tag: c.text for c in alone.stream(requests)}
+    alone.close()
+    assert embedded_teacher.max_in_flight == embedded_teacher.parallel > 1
+    assert together == one_by_one and all(together.values())
+
+
+def test_n_choices_in_one_request(embedded_teacher: EmbeddedTeacher) -> None:
+    request = ChatRequest(MESSAGES, SamplingParams(temperature=1.0, max_tokens=6, seed=5, n=3))
+    completion = embedded_teacher.run(embedded_teacher.complete(request))
+    assert completion.ok and len(completion.choices) == 3
 
 
 def test_context_overflow_is_a_recorded_context_length_failure() -> None:

@@ -1,4 +1,4 @@
-"""The OpenAI-compatible backends against a real server: llama-cpp-python's, serving the embedded model."""
+"""The OpenAI-compatible backends against a real server: llama.cpp's own, serving the embedded model."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def test_discovery_completion_usage_and_logprobs(llama_server: str) -> None:
         plain = teacher.run(teacher.complete(ChatRequest(MESSAGES, SamplingParams(max_tokens=8, seed=1))))
         scored = teacher.run(teacher.complete(ChatRequest(MESSAGES, SamplingParams(
             max_tokens=2, temperature=0.0, logprobs=True, top_logprobs=2))))
-    assert teacher.model.endswith(".gguf")  # llama-cpp-python's server lists the model by its path
+    assert teacher.model.endswith(".gguf")  # llama.cpp's server lists the model by its path
     assert plain.ok and plain.text.strip() and plain.finish_reason in ("stop", "length")
     assert plain.prompt_tokens > 0 and 0 < plain.completion_tokens <= 8
     logprobs = scored.choices[0].logprobs

@@ -37,4 +37,6 @@ def test_context_length_messages_of_vllm_and_llama_cpp() -> None:
             "(39000 in the messages, 1000 in the completion).")
     assert context_length_limit(vllm) == (32768, 40000)
     assert context_length_limit("Requested tokens (3000) exceed context window of 2048") == (2048, 3000)
+    llama_server = "request (1733 tokens) exceeds the available context size (1024 tokens), try increasing it"
+    assert context_length_limit(llama_server) == (1024, 1733)
     assert context_length_limit("model 'x' not found") is None
