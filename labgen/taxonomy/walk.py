@@ -197,6 +197,11 @@ def check_leaf(file: Path, taxonomy_root: Path | None, options: ValidateOptions 
     kind = guess_kind(branch, loaded.data)
     problems += schema
     problems += lint_problems(loaded, branch, version, max_seed_tokens=options.max_seed_tokens)
+    if options.strict:
+        from labgen.taxonomy.yaml_lint import lints_version, yamllint_problems
+
+        if lints_version(version):
+            problems += yamllint_problems(loaded)
     attribution = read_attribution(file.parent)
     problems += attribution_problems(attribution)
     leaf = None
