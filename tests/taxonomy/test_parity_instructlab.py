@@ -30,7 +30,9 @@ DELIBERATE: dict[str, Callable[[str], bool]] = {
     "leaves outside the branches": lambda message: "outside the taxonomy's top folders" in message,
     "oversized files and lists": lambda message: "-byte limit for a qna.yaml" in message
     or "a leaf may hold; split it" in message,
-    "unsupported YAML tags": lambda message: message.startswith("unsupported YAML tag"),
+    "unusual YAML": lambda message: message.startswith("unsupported YAML tag") or any(
+        part in message for part in ("keys must be strings", "keys must be plain strings", "nesting deeper than",
+                                     "aliases expand to more than", "refers to its own anchor")),
 }
 
 
