@@ -1,6 +1,9 @@
 """Bench `validate` over a synthetic taxonomy of 10,000 leaves; prints leaves/s (target: >= 2,000 on one core).
 
-Usage: python bench/validate_bench.py [--leaves N] [--profile]
+Then the same over the real InstructLab leaves of ../shared/data/real_taxonomy_dev (or $LABGEN_REAL_TAXONOMY),
+when present: real files are larger and more varied, and many are invalid (the slow path: jsonschema's errors).
+
+Usage: python bench/validate_bench.py [--leaves N] [--profile] [--real-only]
 """
 
 from __future__ import annotations
@@ -73,12 +76,50 @@ def build_tree(root: Path, leaves: int, seed: int = 7) -> None:
         (folder / "attribution.txt").write_text("Title: bench\nLicense: CC-BY-4.0\n", encoding="utf-8")
 
 
+def real_dev_set() -> Path | None:
+    """The folder of real leaves (files/<blob>/<path>/qna.yaml), or None when it is not here."""
+    given = os.environ.get("LABGEN_REAL_TAXONOMY")
+    candidates = [Path(given)] if given else []
+    candidates.append(Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real_taxonomy_dev")
+    return next((c for c in candidates if (c / "files").is_dir()), None)
+
+
+def bench_real(dev: Path, options: ValidateOptions) -> None:
+    roots = sorted(str(p) for p in (dev / "files").iterdir() if p.is_dir())
+    validate(roots[:20], options=options)  # warm
+    started, cpu_started = time.perf_counter(), time.process_time()
+    reports = validate(roots, options=options)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    invalid = sum(not r.valid for r in reports)
+    print(f"real dev set ({dev}): validate(): {len(reports)} leaves in {elapsed:.2f} s wall = "
+          f"{len(reports) / elapsed:,.0f} leaves/s; {cpu:.2f} s CPU = {len(reports) / cpu:,.0f} leaves/s per core "
+          f"({invalid} invalid)")
+    labgen = Path(sys.executable).with_name("labgen")
+    command = [str(labgen) if labgen.exists() else "labgen", "validate", "--skip-documents", "--format", "json",
+               *roots]
+    started, children_before = time.perf_counter(), os.times()
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "GITHUB_ACTIONS": ""})
+    cli_elapsed, children_after = time.perf_counter() - started, os.times()
+    cli_cpu = (children_after.children_user + children_after.children_system
+               - children_before.children_user - children_before.children_system)
+    lines = len(done.stdout.splitlines())
+    print(f"real dev set: CLI end to end: exit {done.returncode}, {lines} JSON lines in {cli_elapsed:.2f} s wall = "
+          f"{lines / cli_elapsed:,.0f} leaves/s; {cli_cpu:.2f} s CPU = {lines / cli_cpu:,.0f} leaves/s per core")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--leaves", type=int, default=10_000)
     parser.add_argument("--profile", action="store_true", help="print the top functions under cProfile")
+    parser.add_argument("--real-only", action="store_true", help="only the real dev set")
     args = parser.parse_args()
     options = ValidateOptions(skip_documents=True)
+    dev = real_dev_set()
+    if args.real_only:
+        if dev is None:
+            raise SystemExit("real dev set not found: set LABGEN_REAL_TAXONOMY")
+        bench_real(dev, options)
+        return
     with tempfile.TemporaryDirectory(prefix="labgen-bench-") as tmp:
         root = Path(tmp)
         started = time.perf_counter()
@@ -109,6 +150,10 @@ def main() -> None:
         print(f"CLI end to end: exit {done.returncode}, {len(done.stdout.splitlines())} JSON lines in "
               f"{cli_elapsed:.2f} s wall = {args.leaves / cli_elapsed:,.0f} leaves/s; {cli_cpu:.2f} s CPU = "
               f"{args.leaves / cli_cpu:,.0f} leaves/s per core")
+    if dev is not None:
+        bench_real(dev, options)
+    else:
+        print("real dev set not found (set LABGEN_REAL_TAXONOMY to measure it too)")
 
 
 if __name__ == "__main__":

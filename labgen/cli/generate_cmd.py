@@ -35,6 +35,8 @@ def _parse_max_tokens(values: tuple[str, ...]) -> dict[str, int]:
               "deleted leaves are removed.")
 @click.option("--base", default=None, help="Git ref to diff against with --changed. [default origin/main, "
               "else main]")
+@click.option("--skip-invalid", is_flag=True, help="Generate the valid leaves and list the invalid ones (with "
+              "their first error) in the summary and run.json, instead of stopping before any teacher call.")
 @click.option("--dry-run", is_flag=True, help="Print per-leaf requests and token estimates; call no teacher.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @click.option("--target-per-seed", type=float, default=None, help="Kept samples wanted per seed example of "
@@ -59,8 +61,8 @@ def _parse_max_tokens(values: tuple[str, ...]) -> dict[str, int]:
 @click.option("--decontaminate", multiple=True, type=click.Path(dir_okay=False, exists=True),
               help="Evaluation JSONL whose items must not appear in the output (repeatable).")
 @handle_errors
-def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, base: str | None, dry_run: bool,
-             quiet: bool, max_tokens: tuple[str, ...], judge_logprobs: bool | None, no_dedup: bool,
+def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, base: str | None, skip_invalid: bool,
+             dry_run: bool, quiet: bool, max_tokens: tuple[str, ...], judge_logprobs: bool | None, no_dedup: bool,
              decontaminate: tuple[str, ...], **kwargs: Any) -> None:
     """Generate synthetic training data for every leaf of TAXONOMY into --out."""
     from labgen.cli.teacher_options import teacher_from_cli
@@ -89,22 +91,22 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
     teacher = teacher_from_cli(kwargs)
     try:
         if dry_run:
-            _print_dry_run(taxonomy, teacher, config, changed_base)
+            _print_dry_run(taxonomy, teacher, config, changed_base, skip_invalid)
             return
         from labgen.generate import generate as run_generate
         from labgen.generate.progress import default_progress
 
         result = run_generate(taxonomy, out_dir, teacher, config, changed_base=changed_base,
-                              progress=default_progress(quiet=quiet))
+                              progress=default_progress(quiet=quiet), skip_invalid=skip_invalid)
     finally:
         teacher.close()
     _print_summary(result)
 
 
-def _print_dry_run(taxonomy: Path, teacher: Any, config: Any, changed_base: str | None) -> None:
+def _print_dry_run(taxonomy: Path, teacher: Any, config: Any, changed_base: str | None, skip_invalid: bool) -> None:
     from labgen.generate.estimate import dry_run
 
-    estimates = dry_run(taxonomy, teacher, config, changed_base=changed_base)
+    estimates = dry_run(taxonomy, teacher, config, changed_base=changed_base, skip_invalid=skip_invalid)
     rows = [(e.leaf, e.kind, str(e.units), str(e.requests_round), str(e.requests_max),
              str(e.prompt_tokens_round), str(e.completion_tokens_round), str(e.completion_tokens_max))
             for e in estimates]
@@ -128,6 +130,12 @@ def _print_summary(result: Any) -> None:
         click.echo(f"note: {note}", err=True)
     for path in result.removed:
         click.echo(f"removed the outputs of deleted leaf {path}")
+    if result.skipped:
+        click.echo(f"skipped {len(result.skipped)} invalid {'leaf' if len(result.skipped) == 1 else 'leaves'} "
+                   "(--skip-invalid; see `labgen validate`):")
+        for leaf in result.skipped:
+            where = f"{leaf.file}:{leaf.line}" if leaf.line else leaf.file
+            click.echo(f"  {leaf.path}: {where}: {leaf.error}")
     click.echo(f"{result.units_generated} work units generated, {result.units_reused} reused, "
                f"in {result.elapsed_s:.1f}s")
     click.echo(f"output: {result.out_dir}/ (samples.jsonl, rejects.jsonl, stats.json per leaf; run.json)")

@@ -65,6 +65,8 @@ def _chosen_format(given: str | None) -> str:
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default=None,
               help="text (default), github (annotations; default when GITHUB_ACTIONS=true) or json lines.")
 @click.option("--skip-documents", is_flag=True, help="Do not fetch or read knowledge documents.")
+@click.option("--strict", is_flag=True,
+              help="Also apply InstructLab's YAML lint rules as ilab does (yamllint relaxed, lines <= 120).")
 @click.option("--changed", is_flag=True, help="Check only leaves changed against --base (git).")
 @click.option("--base", default="origin/main", show_default=True, help="Git ref that --changed compares with.")
 @click.option("--max-seed-tokens", type=click.IntRange(min=1), default=None,
@@ -74,8 +76,8 @@ def _chosen_format(given: str | None) -> str:
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Where cloned document repositories are kept.")
 @handle_errors
-def validate(paths: tuple[Path, ...], output_format: str | None, skip_documents: bool, changed: bool, base: str,
-             max_seed_tokens: int | None, max_bytes: int | None, cache_dir: Path | None) -> None:
+def validate(paths: tuple[Path, ...], output_format: str | None, skip_documents: bool, strict: bool, changed: bool,
+             base: str, max_seed_tokens: int | None, max_bytes: int | None, cache_dir: Path | None) -> None:
     """Check taxonomy leaves (schema, lint, documents); exit 1 when any leaf has an error.
 
     Each PATH is a taxonomy folder, a folder inside it, or one qna.yaml.
@@ -86,7 +88,7 @@ def validate(paths: tuple[Path, ...], output_format: str | None, skip_documents:
     defaults = ValidateOptions()
     options = ValidateOptions(
         max_seed_tokens=max_seed_tokens or defaults.max_seed_tokens, max_bytes=max_bytes or defaults.max_bytes,
-        skip_documents=skip_documents, changed_base=base if changed else None, cache_dir=cache_dir)
+        skip_documents=skip_documents, changed_base=base if changed else None, cache_dir=cache_dir, strict=strict)
     style = _chosen_format(output_format)
     try:
         reports = validate_paths(list(paths), options=options,

@@ -118,14 +118,14 @@ def estimate_leaf(plan: LeafPlan, config: GenerateConfig, count_tokens: Any) -> 
 
 
 def dry_run(taxonomy: Any, teacher: Any, config: GenerateConfig | None = None, *,
-            changed_base: str | None = None) -> list[LeafEstimate]:
-    """Validate, plan and estimate every selected leaf; the teacher is never called."""
+            changed_base: str | None = None, skip_invalid: bool = False) -> list[LeafEstimate]:
+    """Validate, plan and estimate every selected leaf (the valid ones with skip_invalid); no teacher call."""
     from pathlib import Path
 
     from labgen.generate.runner import plan_run
     from labgen.generate.selection import select_leaves
 
     config = (config or GenerateConfig()).validated()
-    selection = select_leaves(Path(taxonomy), changed_base=changed_base)
+    selection = select_leaves(Path(taxonomy), changed_base=changed_base, skip_invalid=skip_invalid)
     plans = plan_run(selection.leaves, Path(taxonomy), teacher, config)
     return [estimate_leaf(plan, config, teacher.count_tokens) for plan in plans]

@@ -32,7 +32,7 @@ from labgen.generate.output import (
 )
 from labgen.generate.plan import LeafPlan, plan_leaf, teacher_context_window
 from labgen.generate.progress import Progress, QuietProgress
-from labgen.generate.selection import leaf_documents, select_leaves
+from labgen.generate.selection import SkippedLeaf, leaf_documents, select_leaves
 from labgen.generate.unit_work import RunInfo, UnitWork
 from labgen.generate.units import UnitStore, WorkUnit
 from labgen.taxonomy.leaf import FREEFORM_SKILL, GROUNDED_SKILL, KNOWLEDGE, Leaf
@@ -55,6 +55,7 @@ class GenerateResult:
     removed: tuple[str, ...]
     elapsed_s: float
     notes: tuple[str, ...] = ()
+    skipped: tuple[SkippedLeaf, ...] = ()  # invalid leaves left out with skip_invalid
 
 
 @dataclass
@@ -94,13 +95,18 @@ class _RunState:
 
 
 def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateConfig | None = None, *,
-             changed_base: str | None = None, progress: Progress | None = None) -> GenerateResult:
-    """Generate every valid leaf of `taxonomy` (or those changed against `changed_base`) into `out_dir`."""
+             changed_base: str | None = None, progress: Progress | None = None,
+             skip_invalid: bool = False) -> GenerateResult:
+    """Generate every leaf of `taxonomy` (or those changed against `changed_base`) into `out_dir`.
+
+    Any invalid leaf stops the run before a teacher call, unless `skip_invalid`: then only the valid
+    leaves are generated and the others are listed (with their first error) in the result and run.json.
+    """
     config = (config or GenerateConfig()).validated()
     started = time.monotonic()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     taxonomy, out_dir = Path(taxonomy), Path(out_dir)
-    selection = select_leaves(taxonomy, changed_base=changed_base)
+    selection = select_leaves(taxonomy, changed_base=changed_base, skip_invalid=skip_invalid)
     plans = plan_run(selection.leaves, taxonomy, teacher, config)
     from labgen.taxonomy.diff import taxonomy_commit
 
@@ -118,7 +124,7 @@ def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateCo
                            hint="check it with `labgen teacher check`; rerun when it works (nothing is lost)")
     for path in selection.removed:
         remove_leaf_output(out_dir, path)
-    notes = [f"{plan.leaf.path}: {note}" for plan in plans for note in plan.notes]
+    notes = list(selection.notes) + [f"{plan.leaf.path}: {note}" for plan in plans for note in plan.notes]
     if config.dedup and plans:
         notes.extend(_dedup(out_dir, taxonomy, config))
     leaves = {path: read_leaf_counts(out_dir, path) or counts for path, counts in sorted(state.counts.items())}
@@ -127,6 +133,7 @@ def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateCo
     run = {"labgen_version": __version__, "taxonomy": str(taxonomy), "taxonomy_commit": info.taxonomy_commit,
            "teacher": info.teacher, "parameters": config.as_dict(), "seed": config.seed,
            "changed_base": changed_base, "removed_leaves": list(selection.removed),
+           "skipped_leaves": [leaf.as_dict() for leaf in selection.skipped],
            "leaves": {path: counts.as_dict() for path, counts in leaves.items()},
            "units": {"generated": state.generated, "reused": state.reused},
            "tokens": {"prompt": accounting["total"]["prompt_tokens"],
@@ -136,7 +143,8 @@ def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateCo
            "elapsed_s": round(elapsed, 3)}
     run_json = write_run_json(out_dir, run)
     return GenerateResult(out_dir=out_dir, run_json=run_json, leaves=leaves, units_generated=state.generated,
-                          units_reused=state.reused, removed=selection.removed, elapsed_s=elapsed, notes=tuple(notes))
+                          units_reused=state.reused, removed=selection.removed, elapsed_s=elapsed, notes=tuple(notes),
+                          skipped=selection.skipped)
 
 
 def plan_run(leaves: tuple[Leaf, ...] | list[Leaf], taxonomy: Path, teacher: Teacher,

@@ -1,4 +1,4 @@
-"""Checks a JSON Schema cannot express: mixed grounding, repeated questions, seed length, file names.
+"""Checks the JSON Schema does not make: mixed grounding, repeated questions, seed length, file names.
 
 Each check reads the parsed file and returns problems; nothing here changes the data.
 """
@@ -64,51 +64,52 @@ def _seed_list(data: dict[str, Any]) -> list[Any]:
     return seeds if isinstance(seeds, list) else []
 
 
+def has_context(seed: Any) -> bool:
+    """A seed example that carries a non-empty `context` (what makes a skill grounded)."""
+    return isinstance(seed, dict) and isinstance(seed.get("context"), str) and bool(seed["context"].strip())
+
+
+def grounded_majority(seeds: list[Any]) -> bool:
+    """A skill is grounded when more than half of its seed examples carry a context."""
+    return sum(has_context(s) for s in seeds) * 2 > len(seeds)
+
+
 def grounding_problems(loaded: LoadedQna) -> list[Problem]:
-    """A skill's examples are all grounded (with context) or all freeform, never a mix."""
+    """A skill mixing examples with and without `context` is valid (InstructLab accepts it), but generate
+    uses only the examples of the majority kind; say which ones it leaves out."""
     seeds = [s for s in _seed_list(loaded.data) if isinstance(s, dict)]
-    grounded = [bool(isinstance(s.get("context"), str) and s["context"].strip()) for s in seeds]
+    grounded = [has_context(s) for s in seeds]
     if not seeds or all(grounded) or not any(grounded):
         return []
-    majority = sum(grounded) * 2 >= len(grounded)
-    odd = next(i for i, g in enumerate(grounded) if g != majority)
-    line, col = loaded.position(("seed_examples", odd))
-    return [Problem(ERROR, f"seed examples mix grounded and freeform: {sum(grounded)} of {len(seeds)} have a "
-                           f"context, seed_examples[{odd}] {'does not' if majority else 'does'}; give every "
-                           "example a context (grounded skill) or none (freeform skill)", line, col)]
+    majority = grounded_majority(seeds)
+    odd = [i for i, g in enumerate(grounded) if g != majority]
+    line, col = loaded.position(("seed_examples", odd[0]))
+    kind, left_out = ("a grounded skill", "without") if majority else ("a freeform skill", "with")
+    listed = ", ".join(f"seed_examples[{i}]" for i in odd)
+    return [Problem(WARNING, f"seed examples mix grounded and freeform: {sum(grounded)} of {len(seeds)} have a "
+                             f"context, so generate treats the leaf as {kind} and leaves out the "
+                             f"{len(odd)} example{'s' * (len(odd) > 1)} {left_out} one ({listed}); give every "
+                             "example a context, or none, or split the leaf in two", line, col)]
 
 
-def _questions(data: dict[str, Any], knowledge: bool) -> list[tuple[tuple[Any, ...], str]]:
-    found: list[tuple[tuple[Any, ...], str]] = []
-    for index, seed in enumerate(_seed_list(data)):
-        if not isinstance(seed, dict):
-            continue
-        if knowledge:
-            pairs = seed.get("questions_and_answers")
-            for qa_index, pair in enumerate(pairs if isinstance(pairs, list) else []):
-                if isinstance(pair, dict) and isinstance(pair.get("question"), str):
-                    found.append((("seed_examples", index, "questions_and_answers", qa_index, "question"),
-                                  pair["question"]))
-        elif isinstance(seed.get("question"), str):
-            found.append((("seed_examples", index, "question"), seed["question"]))
-    return found
-
-
-def duplicate_question_problems(loaded: LoadedQna, knowledge: bool) -> list[Problem]:
-    """The same question twice in a leaf (ignoring case and spacing) teaches nothing new."""
+def repeated_question_problems(loaded: LoadedQna) -> list[Problem]:
+    """A freeform skill asking the same question twice (ignoring case and spacing) with different answers
+    is valid, as in InstructLab (only identical examples are refused), but worth a look: a warning."""
     problems: list[Problem] = []
-    first_seen: dict[str, tuple[Any, ...]] = {}
-    for path, question in _questions(loaded.data, knowledge):
-        key = _normalised(question)
+    first_seen: dict[str, int] = {}
+    for index, seed in enumerate(_seed_list(loaded.data)):
+        if not isinstance(seed, dict) or has_context(seed) or not isinstance(seed.get("question"), str):
+            continue
+        key = _normalised(seed["question"])
         if not key:
             continue
         if key in first_seen:
-            line, col = loaded.position(path)
-            problems.append(Problem(ERROR, f"{render_path(path)} repeats the question of "
-                                           f"{render_path(first_seen[key])}; write a different question",
-                                    line, col))
+            line, col = loaded.position(("seed_examples", index, "question"))
+            problems.append(Problem(WARNING, f"seed_examples[{index}].question repeats the question of "
+                                             f"seed_examples[{first_seen[key]}] with another answer; the teacher "
+                                             "sees the same instruction twice (fine if intended)", line, col))
         else:
-            first_seen[key] = path
+            first_seen[key] = index
     return problems
 
 
@@ -173,7 +174,7 @@ def lint_problems(loaded: LoadedQna, branch: str | None, version: int | None, *,
     problems: list[Problem] = []
     if not knowledge:
         problems += grounding_problems(loaded)
-    problems += duplicate_question_problems(loaded, knowledge)
+        problems += repeated_question_problems(loaded)
     problems += seed_length_problems(loaded, max_seed_tokens)
     problems += few_seeds_problems(loaded, version)
     return problems

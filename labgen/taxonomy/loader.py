@@ -137,8 +137,9 @@ def parse_qna_text(file: Path, raw: bytes, text: str) -> LoadedQna:
         raise _syntax_error(file, text, error) from None
     except RecursionError:  # pragma: no cover - the builder is iterative; kept as a last guard
         raise QnaLoadError("the file is nested too deeply to read", path=file) from None
-    if value is None:
-        raise QnaLoadError("the file is empty (only comments or blank lines)", path=file, line=1, col=1,
+    if not value:  # None, {}, [], false, 0, '': nothing to read (InstructLab calls these empty too)
+        raise QnaLoadError("the file is empty (only comments, blank lines or an empty value)", path=file, line=1,
+                           col=1,
                            hint="write the leaf's fields (version, created_by, seed_examples, ...)")
     if not isinstance(value, dict):
         kind = "a list" if isinstance(value, list) else f"a single {type(value).__name__} value"

@@ -13,10 +13,12 @@ from labgen.taxonomy.loader import DEFAULT_MAX_BYTES
 class ValidateOptions:
     """max_seed_tokens: prompt budget per seed example; max_bytes: size cap of a qna.yaml;
     skip_documents: do not resolve knowledge documents; changed_base: validate only leaves changed
-    against this git ref; cache_dir: where fetched document repositories are kept."""
+    against this git ref; cache_dir: where fetched document repositories are kept; strict: also apply
+    InstructLab's YAML lint rules (yamllint, as `ilab` runs it)."""
 
     max_seed_tokens: int = DEFAULT_MAX_SEED_TOKENS
     max_bytes: int = DEFAULT_MAX_BYTES
     skip_documents: bool = False
     changed_base: str | None = None
     cache_dir: Path | None = None
+    strict: bool = False

@@ -1,7 +1,8 @@
-"""labgen's JSON Schemas for qna.yaml, and their errors turned into problems at file lines.
+"""InstructLab's JSON Schemas for qna.yaml, and their errors turned into problems at file lines.
 
-The schemas (labgen/taxonomy/schemas/*.json) follow the InstructLab format: skills versions 1-3,
-knowledge version 3. Each schema is compiled once per process, not once per file.
+The schemas (labgen/taxonomy/schemas/v*/, vendored unchanged from `instructlab-schema`) are the source
+of truth, so labgen's verdict on a leaf is InstructLab's; labgen adds the line, the column and the fix.
+Each schema is compiled once per process, not once per file.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from labgen.taxonomy.schema_fast import Check, compile_fast_check
 from labgen.taxonomy.yaml_tree import YamlPath
 
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
-SKILL_VERSIONS = (1, 2, 3)
-KNOWLEDGE_VERSIONS = (3,)
 MAX_LIST_ITEMS = 1000
 _FIELD_HINTS = {
     "question": "write the question", "answer": "write the answer", "context": "add the context excerpt",
@@ -39,20 +38,61 @@ def schema_family(branch: str | None, data: dict[str, Any]) -> str:
     return KNOWLEDGE if branch == KNOWLEDGE else "compositional_skills"
 
 
-def load_schema(family: str, version: int) -> dict[str, Any]:
-    """One of labgen's shipped schemas, e.g. ('knowledge', 3)."""
-    schema: dict[str, Any] = json.loads((SCHEMAS_DIR / f"{family}.v{version}.json").read_text(encoding="utf-8"))
+@functools.lru_cache(maxsize=None)
+def _schema_file(version: int, name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((SCHEMAS_DIR / f"v{version}" / name).read_text(encoding="utf-8"))
     return schema
+
+
+def load_schema(family: str, version: int) -> dict[str, Any]:
+    """One of InstructLab's schemas as shipped, e.g. ('knowledge', 3)."""
+    return _schema_file(version, f"{family}.json")
+
+
+@functools.lru_cache(maxsize=None)
+def supported_versions(family: str) -> tuple[int, ...]:
+    """The versions of `family` with a schema that is not marked deprecated (knowledge: 3 only)."""
+    found = []
+    for folder in SCHEMAS_DIR.glob("v*"):
+        if folder.name[1:].isdigit() and (folder / f"{family}.json").is_file():
+            if not load_schema(family, int(folder.name[1:])).get("deprecated"):
+                found.append(int(folder.name[1:]))
+    return tuple(sorted(found))
+
+
+def flattened_schema(schema: dict[str, Any], version: int) -> dict[str, Any]:
+    """The schema with its `$ref` to version.json merged in and `unevaluatedProperties` read as
+    `additionalProperties` (equivalent once the only applicator is merged): the form the fast check reads."""
+    flat = {key: value for key, value in schema.items() if key not in ("$ref", "deprecated")}
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        included = _schema_file(version, Path(ref).name)
+        flat["properties"] = {**included.get("properties", {}), **schema.get("properties", {})}
+        flat["required"] = [*included.get("required", []), *schema.get("required", [])]
+    if "unevaluatedProperties" in flat:
+        flat["additionalProperties"] = flat.pop("unevaluatedProperties")
+    if isinstance(flat.get("properties"), dict):
+        flat["properties"] = {name: flattened_schema(sub, version) for name, sub in flat["properties"].items()}
+    if isinstance(flat.get("items"), dict):
+        flat["items"] = flattened_schema(flat["items"], version)
+    return flat
 
 
 @functools.lru_cache(maxsize=None)
 def compiled_validator(family: str, version: int) -> tuple[Any, Check | None]:
-    """The Draft 2020-12 validator of one schema and its fast pre-check, built on first use and kept."""
-    from jsonschema import Draft202012Validator
+    """The schema's validator (its `$ref`s read from the vendored files only) and its fast pre-check."""
+    from jsonschema.validators import Draft202012Validator, validator_for
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    def retrieve(uri: str) -> Any:
+        return Resource.from_contents(_schema_file(version, Path(uri).name), default_specification=DRAFT202012)
 
     schema = load_schema(family, version)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema), compile_fast_check(schema)
+    cls = validator_for(schema, default=Draft202012Validator)
+    cls.check_schema(schema)
+    validator = cls(schema, registry=Registry(retrieve=retrieve))  # type: ignore[call-arg]
+    return validator, compile_fast_check(flattened_schema(schema, version))
 
 
 def declared_version(loaded: LoadedQna, family: str) -> tuple[int | None, list[Problem]]:
@@ -66,10 +106,12 @@ def declared_version(loaded: LoadedQna, family: str) -> tuple[int | None, list[P
                                          "`document_outline`); see docs/taxonomy.md", 1, 1)]
         return 1, []
     version = data["version"]
+    if isinstance(version, float) and version.is_integer():
+        version = int(version)  # `version: 3.0` is 3 to JSON Schema, hence to InstructLab
     if isinstance(version, bool) or not isinstance(version, int):
         return None, [Problem(ERROR, f"version must be a whole number, got {version!r}; "
                                      "write `version: 3`", line, col)]
-    supported = KNOWLEDGE_VERSIONS if family == KNOWLEDGE else SKILL_VERSIONS
+    supported = supported_versions(family)
     if version not in supported:
         if family == KNOWLEDGE and version in (1, 2):
             message = (f"knowledge leaves need version 3 (this is version {version}: `task_description` and "
@@ -101,7 +143,15 @@ def _where(path: YamlPath) -> str:
     return f"{render_path(path)}: " if path else ""
 
 
-def _problems_of(error: Any, loaded: LoadedQna) -> Iterator[Problem]:
+def _declared_properties(schema: dict[str, Any], version: int) -> set[str]:
+    """The keys a (sub)schema allows, those of its `$ref` included."""
+    names = set(schema.get("properties", {}))
+    if isinstance(schema.get("$ref"), str):
+        names |= set(_schema_file(version, Path(schema["$ref"]).name).get("properties", {}))
+    return names
+
+
+def _problems_of(error: Any, loaded: LoadedQna, version: int) -> Iterator[Problem]:
     """One or more problems for one jsonschema ValidationError, at the offending key's line."""
     path: YamlPath = tuple(error.absolute_path)
     where = _where(path)
@@ -113,8 +163,8 @@ def _problems_of(error: Any, loaded: LoadedQna) -> Iterator[Problem]:
             hint = _FIELD_HINTS.get(name, f"add '{name}'")
             yield Problem(ERROR, f"{where}missing required field '{name}'; {hint}", line, col)
         return
-    if validator == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
+    if validator in ("additionalProperties", "unevaluatedProperties"):
+        allowed = sorted(_declared_properties(error.schema, version))
         for key in sorted(set(instance) - set(allowed)):
             key_line, key_col = loaded.position((*path, key))
             yield Problem(ERROR, f"{where}unknown field '{key}'; remove it or fix its spelling "
@@ -184,6 +234,6 @@ def schema_problems(loaded: LoadedQna, branch: str | None) -> tuple[int | None, 
     if oversized:  # jsonschema's uniqueItems is quadratic: refuse before it runs
         return version, problems + oversized
     for error in validator.iter_errors(loaded.data):
-        problems.extend(_problems_of(error, loaded))
+        problems.extend(_problems_of(error, loaded, version))
     problems.sort(key=lambda p: (p.line or 0, p.col or 0))
     return version, problems

@@ -17,8 +17,8 @@ from labgen.taxonomy.leaf import (
     SeedExample,
 )
 from labgen.taxonomy.lint import (
-    attribution_problems, file_name_problems, is_leaf_file_name, lint_problems, placement_problems,
-    read_attribution,
+    attribution_problems, file_name_problems, grounded_majority, is_leaf_file_name, lint_problems,
+    placement_problems, read_attribution,
 )
 from labgen.taxonomy.loader import LoadedQna, QnaLoadError, load_qna
 from labgen.taxonomy.options import ValidateOptions
@@ -124,12 +124,11 @@ def _outside_link_report(link: Path, root: Path) -> LeafReport:
 
 
 def guess_kind(branch: str | None, data: dict[str, Any]) -> str:
-    """knowledge by branch; a skill is grounded when every seed example has a non-empty context."""
+    """knowledge by branch; a skill is grounded when more than half of its seed examples have a context."""
     if branch == KNOWLEDGE or (branch is None and "document" in data):
         return KNOWLEDGE
     seeds = data.get("seed_examples")
-    if isinstance(seeds, list) and seeds and all(
-            isinstance(s, dict) and isinstance(s.get("context"), str) and s["context"].strip() for s in seeds):
+    if isinstance(seeds, list) and seeds and grounded_majority(seeds):
         return GROUNDED_SKILL
     return FREEFORM_SKILL
 
@@ -198,6 +197,11 @@ def check_leaf(file: Path, taxonomy_root: Path | None, options: ValidateOptions 
     kind = guess_kind(branch, loaded.data)
     problems += schema
     problems += lint_problems(loaded, branch, version, max_seed_tokens=options.max_seed_tokens)
+    if options.strict:
+        from labgen.taxonomy.yaml_lint import lints_version, yamllint_problems
+
+        if lints_version(version):
+            problems += yamllint_problems(loaded)
     attribution = read_attribution(file.parent)
     problems += attribution_problems(attribution)
     leaf = None

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from validate_leaves import errors, knowledge_text, skill_text, write_leaf
 
 from labgen.taxonomy.leaf import FREEFORM_SKILL, GROUNDED_SKILL, KNOWLEDGE
-from labgen.taxonomy.schema import SCHEMAS_DIR, compiled_validator, load_schema
+from labgen.taxonomy.schema import SCHEMAS_DIR, compiled_validator, load_schema, supported_versions
 from labgen.taxonomy.walk import load_leaf
 
 
@@ -26,7 +26,7 @@ def _report(tmp_path: Path, text: str, branch: str = "compositional_skills"):  #
     (skill_text(version=3), "compositional_skills", FREEFORM_SKILL, 3),
     (skill_text(version=2), "compositional_skills", FREEFORM_SKILL, 2),
     (skill_text(version=1), "compositional_skills", FREEFORM_SKILL, 1),
-    (skill_text(version=None, description=False, count=2), "compositional_skills", FREEFORM_SKILL, 1),
+    (skill_text(version=None, count=2), "compositional_skills", FREEFORM_SKILL, 1),
     (skill_text(version=3, grounded=True), "compositional_skills", GROUNDED_SKILL, 3),
     (skill_text(version=2, grounded=True), "foundational_skills", GROUNDED_SKILL, 2),
     (skill_text(version=3), "foundational_skills", FREEFORM_SKILL, 3),
@@ -117,20 +117,28 @@ def test_identical_seed_examples_are_refused(tmp_path: Path) -> None:
     assert any("seed_examples[5] repeats seed_examples[0] exactly" in m for _, m in errors(report))
 
 
+def test_version_1_skills_need_a_task_description(tmp_path: Path) -> None:
+    report = _report(tmp_path, skill_text(version=None, description=False))
+    assert errors(report) == [(1, "missing required field 'task_description'; describe the skill in a sentence")]
+    report = _report(tmp_path, skill_text(version=None).replace("Write a short haiku", "''"))
+    assert report.valid  # present but empty: InstructLab's v1 schema sets no minLength, and labgen follows it
+
+
 def test_every_shipped_schema_is_a_valid_draft_2020_12_schema() -> None:
-    names = sorted(p.name for p in SCHEMAS_DIR.glob("*.json"))
-    assert names == ["compositional_skills.v1.json", "compositional_skills.v2.json",
-                     "compositional_skills.v3.json", "knowledge.v3.json"]
-    for name in names:
-        family, version, _ = name.split(".")
-        validator, fast = compiled_validator(family, int(version[1:]))
-        assert fast is not None  # every shipped schema gets the fast pre-check
+    names = sorted(p.relative_to(SCHEMAS_DIR).as_posix() for p in SCHEMAS_DIR.glob("v*/*.json"))
+    assert names == [f"v{v}/{n}.json" for v in (1, 2, 3) for n in ("compositional_skills", "knowledge", "version")]
+    assert supported_versions("compositional_skills") == (1, 2, 3) and supported_versions("knowledge") == (3,)
+    for family in ("compositional_skills", "knowledge"):
+        for version in supported_versions(family):
+            validator, fast = compiled_validator(family, version)
+            assert fast is not None  # every supported schema gets the fast pre-check
 
 
 # -- the fast pre-check never says "valid" where jsonschema says "invalid" ------------------------------------
 
 _GOOD = {("compositional_skills", 3): yaml.safe_load(skill_text()),
-         ("compositional_skills", 1): yaml.safe_load(skill_text(version=None, description=False)),
+         ("compositional_skills", 1): yaml.safe_load(skill_text(version=None)),
+         ("compositional_skills", 2): yaml.safe_load(skill_text(version=2, grounded=True)),
          ("knowledge", 3): yaml.safe_load(knowledge_text())}
 _REPLACEMENTS = st.one_of(st.none(), st.booleans(), st.integers(-3, 5), st.floats(0, 5), st.just(""),
                           st.just("text"), st.just([]), st.just({}), st.just(True))
@@ -175,7 +183,8 @@ def test_fast_check_agrees_with_jsonschema(key: tuple[str, int], data: st.DataOb
 
 def test_schemas_are_json_files_next_to_the_module() -> None:
     assert load_schema("knowledge", 3)["properties"]["seed_examples"]["minItems"] == 5
-    assert load_schema("compositional_skills", 2)["additionalProperties"] is False
+    assert load_schema("compositional_skills", 2)["unevaluatedProperties"] is False
+    assert load_schema("knowledge", 1)["deprecated"] is True
 
 
 def test_old_knowledge_without_version_is_refused_with_the_reason(tmp_path: Path) -> None:
@@ -186,9 +195,11 @@ def test_old_knowledge_without_version_is_refused_with_the_reason(tmp_path: Path
     assert line == 1 and "knowledge leaves need version 3" in message and "no `version`" in message
 
 
-def test_early_version_1_files_may_carry_attribution_but_later_ones_may_not(tmp_path: Path) -> None:
+def test_attribution_belongs_in_attribution_txt_not_in_qna_yaml(tmp_path: Path) -> None:
+    # InstructLab's schemas (v1 included) refuse an `attribution` key; labgen follows them
     v1 = skill_text(version=None).replace("created_by: alice\n", "created_by: alice\nattribution: 'self authored'\n")
-    assert errors(_report(tmp_path, v1)) == []
+    [(line, message)] = errors(_report(tmp_path, v1))
+    assert line == 2 and "unknown field 'attribution'" in message
     v3 = skill_text(version=3).replace("created_by: alice\n", "created_by: alice\nattribution: 'self authored'\n")
     [(line, message)] = errors(_report(tmp_path, v3))
     assert line == 3 and "unknown field 'attribution'" in message
