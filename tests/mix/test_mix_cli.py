@@ -36,13 +36,16 @@ def test_mix_writes_phase_files_and_prints_a_summary(tmp_path: Path) -> None:
 def test_seed_and_max_seq_len_options(tmp_path: Path) -> None:
     write_sized_run(tmp_path / "run", SIZES)
     code, output = _invoke(str(tmp_path / "run"), "--out", str(tmp_path / "out"), "--recipe", "lab-paper",
-                           "--seed", "7", "--max-seq-len", "100")
+                           "--seed", "7", "--max-seq-len", "1000")
     assert code == 0, output
-    assert "dropped as longer than 100 tokens: 0" in output
+    assert "dropped as longer than 1000 tokens: 0" in output
     manifest = json.loads((tmp_path / "out" / MANIFEST_FILE).read_text(encoding="utf-8"))
     assert manifest["seed"] == 7 and manifest["recipe"]["name"] == "lab-paper"
     code, output = _invoke(str(tmp_path / "run"), "--out", str(tmp_path / "out2"), "--max-seq-len", "5")
     assert code == 0 and "dropped as longer than 5 tokens: 23" in output
+    # Every row was dropped: no phase file is written, and the output says so.
+    assert "warning: phase 'knowledge' is empty and was not written" in output
+    assert not list((tmp_path / "out2").glob("phase*.jsonl"))
 
 
 def test_a_bad_recipe_is_a_usage_error_pointing_at_the_field(tmp_path: Path) -> None:
