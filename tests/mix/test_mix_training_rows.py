@@ -69,3 +69,14 @@ def test_the_length_guard_keeps_rows_under_the_bound(texts: list[str], limit: in
     # instructlab-training's rule: a row is kept when it has fewer than max_seq_len tokens.
     assert too_long(system, turns, LengthGuard(limit)) == (bound >= limit)
     assert too_long(system, turns, None) is False
+
+
+def test_metadata_fields_are_strings_on_every_row() -> None:
+    """A loader infers column types from the first rows: a null leaf, then a string, breaks it."""
+    external = metadata_of(leaf=None, kind="external", sample_id=None, source="extra", phase="p", replayed=False)
+    assert external == {"leaf": "", "kind": "external", "sample_id": "", "source": "extra", "phase": "p",
+                        "replayed": False}
+    assert metadata_of(leaf=3, kind=None, sample_id="s", source=None, phase="p", replayed=True)["leaf"] == "3"
+    row = {"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "q"},
+                        {"role": "assistant", "content": "a"}], "metadata": {**external, "leaf": None}}
+    assert conformance_problem(row) == "metadata.leaf must be a str"
