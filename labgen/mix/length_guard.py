@@ -35,4 +35,4 @@ class LengthGuard:
             return bound >= self.max_seq_len
         messages = [{"role": "system", "content": system_text},
                     *({"role": turn["role"], "content": turn["content"]} for turn in turns)]
-        return self.tokenizer.count(messages) >= self.max_seq_len
+        return not self.tokenizer.fewer_than(messages, self.max_seq_len)

@@ -37,6 +37,9 @@ class ChatTokenizer:
     bos_token: str = ""
     eos_token: str = ""
     backend: Any = field(default=None, compare=False, repr=False)  # the tokenizers.Tokenizer
+    # A byte-level BPE gives every token (special ones included) at least one byte of the text, so a
+    # text of fewer bytes than a limit needs no tokenizing to know it is under it.
+    byte_level: bool = False
 
     def render(self, messages: Sequence[dict[str, Any]]) -> str:
         return str(self.template.render(messages=list(messages), bos_token=self.bos_token,
@@ -44,6 +47,13 @@ class ChatTokenizer:
 
     def count(self, messages: Sequence[dict[str, Any]]) -> int:
         return self.count_text(self.render(messages))
+
+    def fewer_than(self, messages: Sequence[dict[str, Any]], limit: int) -> bool:
+        """Whether count(messages) < limit, without tokenizing when the byte length already says so."""
+        text = self.render(messages)
+        if self.byte_level and len(text.encode("utf-8")) < limit:
+            return True
+        return self.count_text(text) < limit
 
 
 def load_tokenizer(path: str | Path) -> ChatTokenizer:
@@ -103,7 +113,7 @@ def _from_gguf(path: Path) -> ChatTokenizer:
     return ChatTokenizer(name=path.name, count_text=_counter(tokenizer),
                          template=_compile_template(template_text, path),
                          bos_token=token("tokenizer.ggml.bos_token_id"),
-                         eos_token=token("tokenizer.ggml.eos_token_id"), backend=tokenizer)
+                         eos_token=token("tokenizer.ggml.eos_token_id"), backend=tokenizer, byte_level=True)
 
 
 def _from_tokenizer_json(path: Path) -> ChatTokenizer:
@@ -134,7 +144,17 @@ def _from_tokenizer_json(path: Path) -> ChatTokenizer:
     return ChatTokenizer(name=path.name, count_text=_counter(tokenizer),
                          template=_compile_template(template_text, config_path),
                          bos_token=_token_text(config.get("bos_token")),
-                         eos_token=_token_text(config.get("eos_token")), backend=tokenizer)
+                         eos_token=_token_text(config.get("eos_token")), backend=tokenizer,
+                         byte_level=_is_byte_level_bpe(tokenizer))
+
+
+def _is_byte_level_bpe(tokenizer: Any) -> bool:
+    """A BPE over bytes with no normalizer (which could lengthen the text before it is split)."""
+    import json
+
+    spec = json.loads(tokenizer.to_str())
+    return (spec.get("normalizer") is None and (spec.get("model") or {}).get("type") == "BPE"
+            and '"ByteLevel"' in json.dumps(spec.get("pre_tokenizer")))
 
 
 def _token_text(entry: Any) -> str:

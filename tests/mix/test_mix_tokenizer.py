@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from real_tokenizers import llama_cpp_vocab, smollm2
 from test_mix_token_bound import ADVERSARIAL_EXAMPLES, adversarial
 
@@ -53,6 +54,7 @@ def test_a_tokenizer_json_with_its_config_counts_the_same(tmp_path: Path) -> Non
         {"chat_template": template, "eos_token": {"content": "<|im_end|>"}}), encoding="utf-8")
     from_json = load_tokenizer(tmp_path / "tokenizer.json")
     assert from_json.count(CONVERSATION) == smollm2().count(CONVERSATION)
+    assert from_json.byte_level and smollm2().byte_level
     assert from_json.eos_token == "<|im_end|>"
 
 
@@ -70,3 +72,11 @@ def test_unusable_tokenizer_files_are_config_errors_naming_the_file(tmp_path: Pa
     (tmp_path / "broken.gguf").write_bytes(b"not a gguf file")
     with pytest.raises(ConfigError, match="GGUF"):
         load_tokenizer(tmp_path / "broken.gguf")
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts=st.lists(adversarial, min_size=2, max_size=2), limit=st.integers(min_value=1, max_value=400))
+def test_the_byte_shortcut_decides_as_the_exact_count(texts: list[str], limit: int) -> None:
+    messages = [{"role": "system", "content": "S."}, {"role": "user", "content": texts[0]},
+                {"role": "assistant", "content": texts[1]}]
+    assert smollm2().fewer_than(messages, limit) == (smollm2().count(messages) < limit)
