@@ -90,9 +90,8 @@ def mix(run_dir: str | Path, recipe: Recipe | str | Path, out_dir: str | Path, *
     ChatTokenizer, or a .gguf / tokenizer.json file) when given, else by a proven upper bound."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     recipe = (recipe if isinstance(recipe, Recipe) else load_recipe(recipe)).with_seed(seed)
-    if tokenizer is not None and not isinstance(tokenizer, ChatTokenizer):
-        tokenizer = load_tokenizer(tokenizer)
-    guard = LengthGuard(max_seq_len, tokenizer) if max_seq_len is not None else None
+    counter = tokenizer if tokenizer is None or isinstance(tokenizer, ChatTokenizer) else load_tokenizer(tokenizer)
+    guard = LengthGuard(max_seq_len, counter) if max_seq_len is not None else None
     leaves = scan_run(run_dir, by_style=any(s.answer_styles for p in recipe.phases for s in p.sources))
     plans = plan_recipe(recipe, leaves)
     try:
@@ -132,7 +131,7 @@ def mix(run_dir: str | Path, recipe: Recipe | str | Path, out_dir: str | Path, *
         if on_phase is not None:
             on_phase(result)
     manifest = out_dir / MANIFEST_FILE
-    write_json_atomic(manifest, _manifest(run_dir, recipe, leaves, phase_entries, max_seq_len, tokenizer,
+    write_json_atomic(manifest, _manifest(run_dir, recipe, leaves, phase_entries, max_seq_len, counter,
                                           unmatched_rows(recipe, leaves), warnings))
     return MixResult(out_dir, manifest, tuple(results), tuple(warnings))
 
