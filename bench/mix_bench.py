@@ -107,6 +107,8 @@ def _bench_one(work: Path, recipe: str, args: argparse.Namespace) -> None:
     out = work / f"out-{recipe}"
     profile = work / f"mix-{recipe}.prof" if args.profile else None
     extra = ["--max-seq-len", str(args.max_seq_len)] if args.max_seq_len else []
+    if args.tokenizer:
+        extra += ["--tokenizer", args.tokenizer]
     wall, cpu, peak_mb, stdout = run_mix(work / "run", out, recipe, profile, extra)
     print(stdout.rstrip())
     manifest = json.loads((out / "mix_manifest.json").read_text(encoding="utf-8"))
@@ -131,6 +133,7 @@ def main() -> None:
     parser.add_argument("--leaves", type=int, default=200)
     parser.add_argument("--recipe", default="default", help="recipe(s), comma-separated, run on the same input")
     parser.add_argument("--max-seq-len", type=int, default=None, help="pass --max-seq-len to the mix")
+    parser.add_argument("--tokenizer", default=None, help="pass --tokenizer FILE to the mix (with --max-seq-len)")
     parser.add_argument("--profile", action="store_true", help="write a cProfile of the mix to the temp dir")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     args = parser.parse_args()

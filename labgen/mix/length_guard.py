@@ -1,38 +1,38 @@
-"""The length guard's token count: labgen.tokens' estimate, computed faster for ASCII text.
+"""The length guard of `--max-seq-len`: keep a row only when it has fewer than max_seq_len tokens.
 
-`--max-seq-len` estimates every selected row, so the estimate is on the mixer's hot path. For ASCII
-text the same count comes from byte translations instead of a regex walk (about six times faster);
-other text goes to labgen.tokens itself. A property test holds the two equal.
+The rule is instructlab-training's (it drops a row of `len >= max_seq_len`, and TRL truncates past
+max_length), counted over the whole chat-templated conversation, system prompt included. Without a
+tokenizer the count is labgen.tokens' proven upper bound, so a row that passes fits any byte-level
+BPE or SentencePiece tokenizer; with one (`--tokenizer`) it is that tokenizer's exact count.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from labgen.tokens import estimate_message_tokens, estimate_tokens
-
-MESSAGE_OVERHEAD = estimate_message_tokens([{"content": ""}])  # what labgen.tokens adds per message
-
-_LETTERS = bytes(range(ord("A"), ord("Z") + 1)) + bytes(range(ord("a"), ord("z") + 1))
-# Letters stay, everything else becomes a space: splitting gives the runs of letters.
-_LETTER_RUNS = bytes(c if c in _LETTERS else 0x20 for c in range(256))
-# \x1c-\x1f are whitespace to the regex labgen.tokens uses, but not to bytes.split().
-_UNIT_SEPARATORS_TO_SPACE = bytes(0x20 if 0x1C <= c <= 0x1F else c for c in range(256))
+from labgen.mix.tokenizer import ChatTokenizer
+from labgen.tokens import TEMPLATE_TOKENS_PER_CONVERSATION, TEMPLATE_TOKENS_PER_MESSAGE, token_upper_bound
 
 
-def text_tokens(text: str) -> int:
-    """Exactly labgen.tokens.estimate_tokens(text)."""
-    if not text.isascii():
-        return estimate_tokens(text)
-    data = text.encode("ascii")
-    # A run of n letters counts ceil(n / 4); every other non-space character (digit, mark) counts 1.
-    letters = sum([(len(run) + 3) >> 2 for run in data.translate(_LETTER_RUNS).split()])
-    others = sum(map(len, data.translate(_UNIT_SEPARATORS_TO_SPACE, _LETTERS).split()))
-    return letters + others
+def message_bound(text: str) -> int:
+    """One message's share of labgen.tokens.message_token_upper_bound."""
+    return token_upper_bound(text) + TEMPLATE_TOKENS_PER_MESSAGE
 
 
-def conversation_tokens(system_text: str, turns: Sequence[dict[str, Any]]) -> int:
-    """Exactly estimate_message_tokens of the system message followed by the turns."""
-    return (text_tokens(system_text) + MESSAGE_OVERHEAD
-            + sum(text_tokens(turn["content"]) + MESSAGE_OVERHEAD for turn in turns))
+@dataclass(frozen=True)
+class LengthGuard:
+    max_seq_len: int
+    tokenizer: ChatTokenizer | None = None
+
+    def too_long(self, system_text: str, system_bound: int, turns: Sequence[dict[str, Any]]) -> bool:
+        """Whether the row (system message, then the turns) would not be kept at max_seq_len.
+        `system_bound` is message_bound(system_text), computed once per phase."""
+        if self.tokenizer is None:
+            bound = (TEMPLATE_TOKENS_PER_CONVERSATION + system_bound
+                     + sum([message_bound(turn["content"]) for turn in turns]))
+            return bound >= self.max_seq_len
+        messages = [{"role": "system", "content": system_text},
+                    *({"role": turn["role"], "content": turn["content"]} for turn in turns)]
+        return not self.tokenizer.fewer_than(messages, self.max_seq_len)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -19,8 +20,10 @@ from labgen.jsonl import write_json_atomic, write_lines_atomic
 from labgen.mix.allocation import RowSelector, seeded_rng
 from labgen.mix.field_reader import PickedFields, pick_fields
 from labgen.mix.inventory import answer_style_of, complete_lines, scan_run
+from labgen.mix.length_guard import LengthGuard
 from labgen.mix.plan import EXTERNAL_KIND, LeafTake, PhasePlan, ReplayTake, plan_recipe, plan_replay, unmatched_rows
-from labgen.mix.recipe import Recipe, load_recipe
+from labgen.mix.recipe import ON_EMPTY_ERROR, Recipe, load_recipe
+from labgen.mix.tokenizer import ChatTokenizer, load_tokenizer
 from labgen.mix.training_rows import (TOO_LONG, Dropped, SystemPrompt, conversation_turns, encode_row,
                                       metadata_of, too_long)
 
@@ -55,8 +58,11 @@ class PhaseTally:
 
 @dataclass(frozen=True)
 class PhaseResult:
+    """One phase as written. `file` is None for an empty phase that the recipe lets pass (no file
+    is written: a 0-byte JSONL file breaks the loaders)."""
+
     name: str
-    file: Path
+    file: Path | None
     rows: int
     replayed: int
     dropped: dict[str, int]
@@ -67,6 +73,7 @@ class MixResult:
     out_dir: Path
     manifest: Path
     phases: tuple[PhaseResult, ...]
+    warnings: tuple[str, ...] = ()
 
     @property
     def dropped_too_long(self) -> int:
@@ -74,11 +81,17 @@ class MixResult:
 
 
 def mix(run_dir: str | Path, recipe: Recipe | str | Path, out_dir: str | Path, *, seed: int | None = None,
-        max_seq_len: int | None = None, on_phase: Callable[[PhaseResult], None] | None = None) -> MixResult:
+        max_seq_len: int | None = None, tokenizer: ChatTokenizer | str | Path | None = None,
+        on_phase: Callable[[PhaseResult], None] | None = None) -> MixResult:
     """Build the phase files of `recipe` (a Recipe, a recipe file or a shipped recipe's name) from the
-    samples of a `labgen generate` run in `run_dir`; `on_phase` hears of each phase as it is done."""
+    samples of a `labgen generate` run in `run_dir`; `on_phase` hears of each phase as it is done.
+
+    With `max_seq_len`, a row is kept only with fewer tokens than that: counted by `tokenizer` (a
+    ChatTokenizer, or a .gguf / tokenizer.json file) when given, else by a proven upper bound."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     recipe = (recipe if isinstance(recipe, Recipe) else load_recipe(recipe)).with_seed(seed)
+    counter = tokenizer if tokenizer is None or isinstance(tokenizer, ChatTokenizer) else load_tokenizer(tokenizer)
+    guard = LengthGuard(max_seq_len, counter) if max_seq_len is not None else None
     leaves = scan_run(run_dir, by_style=any(s.answer_styles for p in recipe.phases for s in p.sources))
     plans = plan_recipe(recipe, leaves)
     try:
@@ -89,26 +102,57 @@ def mix(run_dir: str | Path, recipe: Recipe | str | Path, out_dir: str | Path, *
     own_rows: dict[str, tuple[Path, int]] = {}
     phase_entries: list[dict[str, Any]] = []
     results: list[PhaseResult] = []
+    warnings: list[str] = []
     for plan in plans:
         path = out_dir / plan.file_name
         replay_takes = plan_replay(plan.phase.replay, own_rows) if plan.phase.replay else []
         tally = PhaseTally(sources={
             sp.source.name: {"available": sp.available, "target": sp.target, "planned": sp.planned,
                              "written": 0, "dropped": {}} for sp in plan.sources})
-        rows = _tallied(_interleave(_new_rows(recipe, plan, tally, max_seq_len),
-                                    _replay_rows(recipe, plan, replay_takes, tally, max_seq_len),
+        rows = _tallied(_interleave(_new_rows(recipe, plan, tally, guard),
+                                    _replay_rows(recipe, plan, replay_takes, tally, guard),
                                     plan.planned_new, sum(t.wanted for t in replay_takes)), tally)
-        write_lines_atomic(path, rows)
-        own_rows[plan.phase.name] = (path, tally.rows - tally.replayed)
-        result = PhaseResult(plan.phase.name, path, tally.rows, tally.replayed, dict(sorted(tally.dropped.items())))
+        first = next(rows, None)
+        written: Path | None = path
+        if first is None:
+            written = None
+            warnings.append(_empty_phase(recipe, plan, path, tally))
+            own_rows[plan.phase.name] = (path, 0)
+        else:
+            write_lines_atomic(path, chain([first], rows))
+            own_rows[plan.phase.name] = (path, tally.rows - tally.replayed)
+            if plan.sources and tally.rows == tally.replayed:
+                warnings.append(f"phase '{plan.phase.name}' holds none of its sources' rows, only "
+                                f"{tally.replayed} replayed from earlier phases{_drop_note(tally)}")
+        result = PhaseResult(plan.phase.name, written, tally.rows, tally.replayed,
+                             dict(sorted(tally.dropped.items())))
         results.append(result)
-        phase_entries.append(_phase_entry(plan, path, tally, replay_takes))
+        phase_entries.append(_phase_entry(plan, written, tally, replay_takes))
         if on_phase is not None:
             on_phase(result)
     manifest = out_dir / MANIFEST_FILE
-    write_json_atomic(manifest, _manifest(run_dir, recipe, leaves, phase_entries, max_seq_len,
-                                          unmatched_rows(recipe, leaves)))
-    return MixResult(out_dir, manifest, tuple(results))
+    write_json_atomic(manifest, _manifest(run_dir, recipe, leaves, phase_entries, max_seq_len, counter,
+                                          unmatched_rows(recipe, leaves), warnings))
+    return MixResult(out_dir, manifest, tuple(results), tuple(warnings))
+
+
+def _drop_note(tally: PhaseTally) -> str:
+    if not tally.dropped:
+        return ""
+    return " (dropped: " + ", ".join(f"{reason} {count}" for reason, count in sorted(tally.dropped.items())) + ")"
+
+
+def _empty_phase(recipe: Recipe, plan: PhasePlan, path: Path, tally: PhaseTally) -> str:
+    """The warning for a phase with no rows at all, or the error when the recipe says so. No file is
+    left under the phase's name (an old one from an earlier mix is removed)."""
+    cause = (f"every one of its rows was dropped{_drop_note(tally)}" if tally.dropped
+             else "its sources and replay matched no rows")
+    if recipe.on_empty_of(plan.phase) == ON_EMPTY_ERROR:
+        raise OutputError(f"phase '{plan.phase.name}' would be empty: {cause}", path=path,
+                          hint="raise --max-seq-len, widen the phase's sources, or set on_empty: warn in "
+                               "the recipe to skip the phase")
+    path.unlink(missing_ok=True)
+    return f"phase '{plan.phase.name}' is empty and was not written: {cause}"
 
 
 class EncodedRow(NamedTuple):
@@ -152,7 +196,7 @@ def _interleave(new_rows: Iterable[EncodedRow], replay_rows: Iterable[EncodedRow
 
 
 def _new_rows(recipe: Recipe, plan: PhasePlan, tally: PhaseTally,
-              max_seq_len: int | None) -> Iterator[EncodedRow]:
+              guard: LengthGuard | None) -> Iterator[EncodedRow]:
     system = SystemPrompt(recipe.system_prompt_of(plan.phase))
     for source_plan in plan.sources:
         name = source_plan.source.name
@@ -162,7 +206,7 @@ def _new_rows(recipe: Recipe, plan: PhasePlan, tally: PhaseTally,
                 continue
             rng = seeded_rng(recipe.seed, plan.phase.name, name, take.leaf or take.file.name)
             for number, picked, copies in _selected(take, rng):
-                converted = _encode_sample(picked, take, number, name, plan.phase.name, system, max_seq_len)
+                converted = _encode_sample(picked, take, number, name, plan.phase.name, system, guard)
                 for _ in range(copies):
                     if isinstance(converted, Dropped):
                         tally.drop(converted.reason, counts)
@@ -185,31 +229,31 @@ def _selected(take: LeafTake, rng: Any) -> Iterator[tuple[int, PickedFields, int
 
 
 def _encode_sample(picked: PickedFields, take: LeafTake, number: int, source: str, phase: str,
-                   system: SystemPrompt, max_seq_len: int | None) -> EncodedRow | Dropped:
+                   system: SystemPrompt, guard: LengthGuard | None) -> EncodedRow | Dropped:
     fields = picked.fields
     found = conversation_turns(fields.get("messages"))
     if isinstance(found, Dropped):
         return found
     start, turns = found
-    if too_long(system, turns, max_seq_len):
+    if too_long(system, turns, guard):
         return Dropped(TOO_LONG)
     sample_id = fields.get("id")
     if take.kind == EXTERNAL_KIND:
-        leaf, kind = None, EXTERNAL_KIND
-        if not isinstance(sample_id, str):
-            sample_id = f"{take.file.name}:{number}"
+        leaf, kind = "", EXTERNAL_KIND
     else:
         leaf, kind = fields.get("leaf") or take.leaf, fields.get("kind") or take.kind
+    if not isinstance(sample_id, str) or not sample_id:
+        sample_id = f"{take.file.name}:{number}"
     metadata = metadata_of(leaf=leaf, kind=kind, sample_id=sample_id, source=source, phase=phase, replayed=False)
     turn_json = picked.message_json[start:] if picked.message_json is not None else None
-    return EncodedRow(encode_row(system, turns, turn_json, metadata), leaf, source, False)
+    return EncodedRow(encode_row(system, turns, turn_json, metadata), metadata["leaf"] or None, source, False)
 
 
 def _replay_rows(recipe: Recipe, plan: PhasePlan, takes: list[ReplayTake], tally: PhaseTally,
-                 max_seq_len: int | None) -> Iterator[EncodedRow]:
+                 guard: LengthGuard | None) -> Iterator[EncodedRow]:
     system = SystemPrompt(recipe.system_prompt_of(plan.phase))
     for take in takes:
-        if take.wanted == 0:
+        if take.wanted == 0 or take.own_rows == 0:
             continue
         tally.replayed_from.setdefault(take.phase, 0)
         selector = RowSelector(take.own_rows, take.wanted, seeded_rng(recipe.seed, plan.phase.name,
@@ -220,7 +264,7 @@ def _replay_rows(recipe: Recipe, plan: PhasePlan, takes: list[ReplayTake], tally
             copies = selector.copies()
             if copies:
                 picked = pick_fields(line, _REPLAY_FIELDS, file=take.file, number=number)
-                converted = _encode_replayed(picked, plan.phase.name, system, max_seq_len)
+                converted = _encode_replayed(picked, plan.phase.name, system, guard)
                 for _ in range(copies):
                     if isinstance(converted, Dropped):
                         tally.drop(converted.reason)
@@ -232,28 +276,30 @@ def _replay_rows(recipe: Recipe, plan: PhasePlan, takes: list[ReplayTake], tally
 
 
 def _encode_replayed(picked: PickedFields, phase: str, system: SystemPrompt,
-                     max_seq_len: int | None) -> EncodedRow | Dropped:
+                     guard: LengthGuard | None) -> EncodedRow | Dropped:
     """A row of an earlier phase's file, re-issued in `phase` under that phase's system prompt."""
     found = conversation_turns(picked.fields.get("messages"))
     if isinstance(found, Dropped):
         return found
     start, turns = found
-    if too_long(system, turns, max_seq_len):
+    if too_long(system, turns, guard):
         return Dropped(TOO_LONG)
     earlier = picked.fields.get("metadata") or {}
     metadata = metadata_of(leaf=earlier.get("leaf"), kind=earlier.get("kind"),
-                           sample_id=earlier.get("sample_id"), source=str(earlier.get("source")),
+                           sample_id=earlier.get("sample_id"), source=earlier.get("source"),
                            phase=phase, replayed=True)
     turn_json = picked.message_json[start:] if picked.message_json is not None else None
-    return EncodedRow(encode_row(system, turns, turn_json, metadata), metadata["leaf"], metadata["source"], True)
+    return EncodedRow(encode_row(system, turns, turn_json, metadata), metadata["leaf"] or None,
+                      metadata["source"], True)
 
 
-def _phase_entry(plan: PhasePlan, path: Path, tally: PhaseTally, replay: list[ReplayTake]) -> dict[str, Any]:
+def _phase_entry(plan: PhasePlan, path: Path | None, tally: PhaseTally,
+                 replay: list[ReplayTake]) -> dict[str, Any]:
     return {
         "index": plan.index,
         "name": plan.phase.name,
-        "file": path.name,
-        "sha256": sha256_file(path),
+        "file": path.name if path is not None else None,
+        "sha256": sha256_file(path) if path is not None else None,
         "rows": tally.rows,
         "new_rows": tally.rows - tally.replayed,
         "replayed": tally.replayed,
@@ -266,7 +312,8 @@ def _phase_entry(plan: PhasePlan, path: Path, tally: PhaseTally, replay: list[Re
 
 
 def _manifest(run_dir: Path, recipe: Recipe, leaves: list[Any], phases: list[dict[str, Any]],
-              max_seq_len: int | None, unmatched: int) -> dict[str, Any]:
+              max_seq_len: int | None, tokenizer: ChatTokenizer | None, unmatched: int,
+              warnings: list[str]) -> dict[str, Any]:
     run_json = run_dir / "run.json"
     return {
         "labgen_version": __version__,
@@ -280,6 +327,9 @@ def _manifest(run_dir: Path, recipe: Recipe, leaves: list[Any], phases: list[dic
             "unmatched_rows": unmatched,
         },
         "max_seq_len": max_seq_len,
+        "length_count": (None if max_seq_len is None else
+                         f"tokenizer:{tokenizer.name}" if tokenizer is not None else "upper_bound"),
         "dropped_too_long": sum(phase["dropped"].get(TOO_LONG, 0) for phase in phases),
         "phases": phases,
+        "warnings": warnings,
     }

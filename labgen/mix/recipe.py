@@ -16,6 +16,7 @@ from labgen.mix.recipe_checks import RecipeDocument, parse_recipe_text, schema_e
 
 RECIPES_DIR = Path(__file__).resolve().parent / "recipes"
 DEFAULT_SEED = 42
+ON_EMPTY_ERROR, ON_EMPTY_WARN = "error", "warn"  # what mix does when a phase would have no rows
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Phase:
     replay: Replay | None = None
     system_prompt: str | None = None
     description: str = ""
+    on_empty: str | None = None  # None: the recipe's
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Recipe:
     phases: tuple[Phase, ...]
     seed: int = DEFAULT_SEED
     description: str = ""
+    on_empty: str = ON_EMPTY_WARN
     origin: str = ""  # the file it was read from, or `shipped:<name>`
     raw: dict[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)  # as written
 
@@ -83,6 +86,9 @@ class Recipe:
 
     def system_prompt_of(self, phase: Phase) -> str:
         return phase.system_prompt or self.system_prompt
+
+    def on_empty_of(self, phase: Phase) -> str:
+        return phase.on_empty or self.on_empty
 
     def as_dict(self) -> dict[str, Any]:
         """The recipe as used (seed override applied), for the manifest."""
@@ -208,10 +214,10 @@ def _build(data: dict[str, Any], source: str, base_dir: Path) -> Recipe:
         sources = tuple(_build_source(spec, base_dir) for spec in phase.get("sources", []))
         phases.append(Phase(name=phase["name"], sources=sources, replay=replay,
                             system_prompt=phase.get("system_prompt"),
-                            description=phase.get("description", "")))
+                            description=phase.get("description", ""), on_empty=phase.get("on_empty")))
     return Recipe(name=data["name"], system_prompt=data["system_prompt"], phases=tuple(phases),
                   seed=int(data.get("seed", DEFAULT_SEED)), description=data.get("description", ""),
-                  origin=source, raw=data)
+                  on_empty=data.get("on_empty", ON_EMPTY_WARN), origin=source, raw=data)
 
 
 def _build_source(spec: dict[str, Any], base_dir: Path) -> Source:

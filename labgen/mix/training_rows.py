@@ -14,7 +14,7 @@ from json.encoder import encode_basestring as encode_string  # type: ignore[attr
 from typing import Any
 
 from labgen.jsonl import dumps
-from labgen.mix.length_guard import MESSAGE_OVERHEAD, text_tokens
+from labgen.mix.length_guard import LengthGuard, message_bound
 
 METADATA_KEYS = ("leaf", "kind", "sample_id", "source", "phase", "replayed")
 
@@ -32,7 +32,7 @@ class Dropped:
 
 @dataclass(frozen=True)
 class SystemPrompt:
-    """A phase's system message, encoded once, with its token estimate."""
+    """A phase's system message, encoded once, with its share of the token bound."""
 
     text: str
 
@@ -41,8 +41,8 @@ class SystemPrompt:
         return dumps({"role": "system", "content": self.text})
 
     @cached_property
-    def tokens(self) -> int:
-        return text_tokens(self.text) + MESSAGE_OVERHEAD
+    def bound(self) -> int:
+        return message_bound(self.text)
 
 
 def conversation_turns(messages: Any) -> tuple[int, list[dict[str, Any]]] | Dropped:
@@ -66,19 +66,9 @@ def conversation_turns(messages: Any) -> tuple[int, list[dict[str, Any]]] | Drop
     return start, turns
 
 
-def too_long(system: SystemPrompt, turns: Sequence[dict[str, Any]], max_seq_len: int | None) -> bool:
-    """Whether the row's estimated tokens exceed max_seq_len (cheap when it plainly fits)."""
-    if max_seq_len is None:
-        return False
-    # The estimate never exceeds a text's UTF-8 length, so short rows need no estimate at all.
-    upper = system.tokens + sum(_utf8_length(t["content"]) + MESSAGE_OVERHEAD for t in turns)
-    if upper <= max_seq_len:
-        return False
-    return system.tokens + sum(text_tokens(t["content"]) + MESSAGE_OVERHEAD for t in turns) > max_seq_len
-
-
-def _utf8_length(text: str) -> int:
-    return len(text) if text.isascii() else len(text.encode("utf-8"))
+def too_long(system: SystemPrompt, turns: Sequence[dict[str, Any]], guard: LengthGuard | None) -> bool:
+    """Whether the row would not be kept at the guard's max_seq_len (never, without a guard)."""
+    return guard is not None and guard.too_long(system.text, system.bound, turns)
 
 
 def encode_row(system: SystemPrompt, turns: Sequence[dict[str, Any]], turn_json: Sequence[str] | None,
@@ -99,28 +89,24 @@ def encode_row(system: SystemPrompt, turns: Sequence[dict[str, Any]], turn_json:
 
 def _encode_metadata(metadata: dict[str, Any]) -> str:
     """Metadata (as metadata_of builds it) exactly as labgen.jsonl.dumps writes it, but faster."""
-    return ('{"leaf":' + _encode_scalar(metadata["leaf"]) + ',"kind":' + _encode_scalar(metadata["kind"])
-            + ',"sample_id":' + _encode_scalar(metadata["sample_id"])
-            + ',"source":' + _encode_scalar(metadata["source"]) + ',"phase":' + _encode_scalar(metadata["phase"])
+    return ('{"leaf":' + encode_string(metadata["leaf"]) + ',"kind":' + encode_string(metadata["kind"])
+            + ',"sample_id":' + encode_string(metadata["sample_id"])
+            + ',"source":' + encode_string(metadata["source"]) + ',"phase":' + encode_string(metadata["phase"])
             + ',"replayed":' + ("true" if metadata["replayed"] else "false") + "}")
 
 
-def _encode_scalar(value: Any) -> str:
+def metadata_of(*, leaf: Any, kind: Any, sample_id: Any, source: Any, phase: str, replayed: bool) -> dict[str, Any]:
+    """A row's metadata, every field a string (replayed a bool) on every row, so that a loader that
+    infers column types from the first rows (datasets reads 10 MiB) never meets a null, then a string.
+    A missing value is the empty string (an external source's rows have no leaf)."""
+    return {"leaf": _text(leaf), "kind": _text(kind), "sample_id": _text(sample_id), "source": _text(source),
+            "phase": phase, "replayed": bool(replayed)}
+
+
+def _text(value: Any) -> str:
     if value.__class__ is str:
-        return encode_string(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return dumps(value)
-
-
-def metadata_of(*, leaf: str | None, kind: str | None, sample_id: str | None, source: str, phase: str,
-                replayed: bool) -> dict[str, Any]:
-    return {"leaf": leaf, "kind": kind, "sample_id": sample_id, "source": source, "phase": phase,
-            "replayed": replayed}
+        return value  # type: ignore[no-any-return]
+    return "" if value is None else dumps(value)
 
 
 def conformance_problem(row: Any) -> str | None:
@@ -143,4 +129,8 @@ def conformance_problem(row: Any) -> str | None:
     metadata = row["metadata"]
     if not isinstance(metadata, dict) or sorted(metadata) != sorted(METADATA_KEYS):
         return f"metadata must have exactly the keys {', '.join(METADATA_KEYS)}"
+    for key in METADATA_KEYS:
+        wanted = bool if key == "replayed" else str
+        if not isinstance(metadata[key], wanted):
+            return f"metadata.{key} must be a {wanted.__name__}"
     return None

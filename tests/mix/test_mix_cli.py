@@ -36,13 +36,16 @@ def test_mix_writes_phase_files_and_prints_a_summary(tmp_path: Path) -> None:
 def test_seed_and_max_seq_len_options(tmp_path: Path) -> None:
     write_sized_run(tmp_path / "run", SIZES)
     code, output = _invoke(str(tmp_path / "run"), "--out", str(tmp_path / "out"), "--recipe", "lab-paper",
-                           "--seed", "7", "--max-seq-len", "100")
+                           "--seed", "7", "--max-seq-len", "1000")
     assert code == 0, output
-    assert "dropped as longer than 100 tokens: 0" in output
+    assert "dropped as longer than 1000 tokens: 0" in output
     manifest = json.loads((tmp_path / "out" / MANIFEST_FILE).read_text(encoding="utf-8"))
     assert manifest["seed"] == 7 and manifest["recipe"]["name"] == "lab-paper"
     code, output = _invoke(str(tmp_path / "run"), "--out", str(tmp_path / "out2"), "--max-seq-len", "5")
     assert code == 0 and "dropped as longer than 5 tokens: 23" in output
+    # Every row was dropped: no phase file is written, and the output says so.
+    assert "warning: phase 'knowledge' is empty and was not written" in output
+    assert not list((tmp_path / "out2").glob("phase*.jsonl"))
 
 
 def test_a_bad_recipe_is_a_usage_error_pointing_at_the_field(tmp_path: Path) -> None:
@@ -96,3 +99,22 @@ def test_an_output_folder_that_cannot_be_made_is_a_data_error(tmp_path: Path) ->
     (tmp_path / "blocker").write_text("a file", encoding="utf-8")
     code, output = _invoke(str(tmp_path / "run"), "--out", str(tmp_path / "blocker" / "out"))
     assert code == 1 and "cannot create the output folder" in output and "Traceback" not in output
+
+
+def test_tokenizer_option_counts_with_a_local_gguf(tmp_path: Path) -> None:
+    from labgen.teachers.embedded import embedded_model_path
+
+    write_sized_run(tmp_path / "run", SIZES)
+    gguf = str(embedded_model_path())
+    code, output = _invoke(str(tmp_path / "run"), "--out", str(tmp_path / "out"), "--tokenizer", gguf)
+    assert code == 2 and "--max-seq-len" in output and "Traceback" not in output
+    # Each row is about 50 SmolLM2 tokens: the byte bound would drop them all at 120, the tokenizer none.
+    code, output = _invoke(str(tmp_path / "run"), "--out", str(tmp_path / "out"), "--max-seq-len", "120",
+                           "--tokenizer", gguf)
+    assert code == 0, output
+    assert "dropped as longer than 120 tokens: 0" in output
+    code, output = _invoke(str(tmp_path / "run"), "--out", str(tmp_path / "out2"), "--max-seq-len", "120")
+    assert code == 0 and "dropped as longer than 120 tokens: 23" in output
+    code, output = _invoke(str(tmp_path / "run"), "--out", str(tmp_path / "out3"), "--max-seq-len", "120",
+                           "--tokenizer", str(tmp_path / "nope.gguf"))
+    assert code == 2 and "nope.gguf" in output and "Traceback" not in output

@@ -115,7 +115,9 @@ def test_same_inputs_and_seed_give_byte_identical_files(tmp_path_factory: pytest
     one = mix(root / "run", recipe, root / "a", seed=seed)
     two = mix(root / "run", recipe, root / "b", seed=seed)
     for left, right in zip(one.phases, two.phases):
-        assert left.file.read_bytes() == right.file.read_bytes()
+        assert (left.file is None) == (right.file is None)
+        if left.file is not None and right.file is not None:
+            assert left.file.read_bytes() == right.file.read_bytes()
     assert (root / "a" / MANIFEST_FILE).read_bytes() == (root / "b" / MANIFEST_FILE).read_bytes()
 
 
@@ -197,10 +199,11 @@ def test_max_seq_len_drops_long_rows_and_reports_them(tmp_path: Path) -> None:
     long_answer = "word " * 400
     write_run(tmp_path / "run", [sample(leaf, i, answer=long_answer if i % 3 == 0 else "Short.")
                                  for i in range(9)])
-    result = mix(tmp_path / "run", load_recipe("default"), tmp_path / "out", max_seq_len=200)
+    result = mix(tmp_path / "run", load_recipe("default"), tmp_path / "out", max_seq_len=1000)
     assert result.phases[1].rows == 6 and result.dropped_too_long == 3
     manifest = _manifest(tmp_path / "out")
-    assert manifest["dropped_too_long"] == 3 and manifest["max_seq_len"] == 200
+    assert manifest["dropped_too_long"] == 3 and manifest["max_seq_len"] == 1000
+    assert manifest["length_count"] == "upper_bound"
 
 
 def test_an_external_messages_dataset_is_mixed_in(tmp_path: Path) -> None:
@@ -220,7 +223,7 @@ def test_an_external_messages_dataset_is_mixed_in(tmp_path: Path) -> None:
     rows = read_rows(result.phases[0].file)
     external_rows = [r for r in rows if r["metadata"]["source"] == "extra"]
     assert len(rows) == 14 and len(external_rows) == 10
-    assert all(r["metadata"]["kind"] == "external" and r["metadata"]["leaf"] is None for r in external_rows)
+    assert all(r["metadata"]["kind"] == "external" and r["metadata"]["leaf"] == "" for r in external_rows)
     assert all(r["messages"][0] == {"role": "system", "content": "Sys."} for r in external_rows)
     ids = {r["metadata"]["sample_id"] for r in external_rows}
     assert "ext-3" in ids and "extra.jsonl:1" in ids

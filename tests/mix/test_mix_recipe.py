@@ -56,6 +56,10 @@ def test_a_good_recipe_builds_defaults(tmp_path: Path) -> None:
     assert second.replay is not None and second.replay.from_phases == ("first",)
     assert second.sources[0].count == 10 and second.sources[0].ratio is None
     assert recipe.with_seed(7).seed == 7 and recipe.with_seed(7).as_dict()["seed"] == 7
+    assert recipe.on_empty == "warn" and recipe.on_empty_of(second) == "warn"
+    strict = parse_recipe(GOOD.replace("phases:", "on_empty: error\nphases:").replace(
+        "name: second", "name: second\n    on_empty: warn"), "recipe.yaml", base_dir=tmp_path)
+    assert strict.on_empty_of(strict.phases[0]) == "error" and strict.on_empty_of(strict.phases[1]) == "warn"
 
 
 def test_replay_fraction_out_of_range_points_at_the_field_and_line(tmp_path: Path) -> None:
@@ -82,6 +86,7 @@ def test_replay_fraction_out_of_range_points_at_the_field_and_line(tmp_path: Pat
     ("branches: [compositional_skills]\n        count: 10", "path: nowhere.jsonl",
      "phases[1].sources[0].path: file not found"),
     ("count: 10", "path: nowhere.jsonl", "phases[1].sources[0].branches: an external source (path) takes no"),
+    ("name: second", "name: second\n    on_empty: ignore", "phases[1].on_empty: must be one of"),
 ])
 def test_recipe_mistakes_name_the_field(tmp_path: Path, old: str, new: str, expected: str) -> None:
     assert old in GOOD
