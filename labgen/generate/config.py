@@ -15,7 +15,7 @@ from typing import Any
 from labgen.critic.config import DEFAULT_CONFIG as DEFAULT_CRITIC
 from labgen.critic.config import CriticConfig
 from labgen.errors import ConfigError
-from labgen.teachers.base import SamplingParams
+from labgen.teachers.base import ListFormat, SamplingParams
 
 GENERATION_STAGES = ("freeform_instructions", "freeform_response", "grounded_contexts", "grounded_questions",
                      "grounded_response", "knowledge_qa_short", "knowledge_qa_long")
@@ -29,6 +29,16 @@ DEFAULT_STAGE_PARAMS: dict[str, tuple[float, int]] = {
     "grounded_response": (0.7, 256),
     "knowledge_qa_short": (0.7, 320),
     "knowledge_qa_long": (0.7, 448),
+}
+
+# The item format each list-writing stage's prompt asks for, as (labelled fields, most characters per
+# line): a backend that can constrain decoding (the embedded one, with a grammar) enforces it, so every
+# item parses and no answer runs past the count asked for.
+LIST_STAGES: dict[str, tuple[tuple[str, ...], int]] = {
+    "freeform_instructions": ((), 400),
+    "grounded_questions": ((), 400),
+    "knowledge_qa_short": (("Question", "Answer"), 400),
+    "knowledge_qa_long": (("Question", "Answer"), 1200),
 }
 
 # Settings a per-leaf override may change.
@@ -71,10 +81,16 @@ class GenerateConfig:
     decontaminate: tuple[str, ...] = ()
     abort_after_failures: int = 16  # this many teacher failures in a row, with no success yet, stop the run
 
-    def sampling(self, stage: str, *, seed: int | None = None) -> SamplingParams:
+    def sampling(self, stage: str, *, seed: int | None = None, count: int | None = None) -> SamplingParams:
+        """The stage's sampling parameters; with `count`, a list stage's ListFormat of that many items."""
+        list_format = None
+        if count and stage in LIST_STAGES:
+            fields, item_chars = LIST_STAGES[stage]
+            list_format = ListFormat(count=count, fields=fields, item_chars=item_chars)
         for name, temperature, max_tokens in self.stage_params:
             if name == stage:
-                return SamplingParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
+                return SamplingParams(temperature=temperature, max_tokens=max_tokens, seed=seed,
+                                      output_format=list_format)
         raise ConfigError(f"no sampling parameters for stage {stage!r}")
 
     def leaf_scale(self, leaf_path: str) -> LeafScale:

@@ -60,7 +60,8 @@ class UnitWork:
         """Render the stage's template, ask the teacher; None (and a reject) when the request failed."""
         template = get_template(stage)
         messages = template.render(**variables)
-        params = self.config.sampling(stage, seed=request_seed(self.run.seed, self.unit.id, stage, *slot))
+        params = self.config.sampling(stage, seed=request_seed(self.run.seed, self.unit.id, stage, *slot),
+                                      count=variables.get("count"))
         completion = await self._complete(ChatRequest(messages=messages, params=params, stage=stage,
                                                       tag=(self.unit.id, slot)))
         if candidate is not None:

@@ -41,6 +41,50 @@ class OutputFormat:
         alternatives = "|".join(re.escape(c) for c in self.choices)
         return f"Reason: [^\\n]{{1,{self.reason_chars}}}\\n{re.escape(self.label)}: ({alternatives})"
 
+    def describe(self) -> dict[str, Any]:
+        return {"label": self.label, "choices": list(self.choices)}
+
+
+@dataclass(frozen=True)
+class ListFormat:
+    """At most `count` items, as a generation prompt asks for them: a numbered list ("1. <item>", one
+    line each) or, with `fields`, labelled blocks ("Question: ...\\nAnswer: ...", blank line between).
+
+    The embedded backend enforces it with a grammar so a tiny teacher's items all parse and never run
+    past the count asked; the prompt asks for the same format, which Mixtral follows unaided.
+    """
+
+    count: int
+    fields: tuple[str, ...] = ()
+    item_chars: int = 400
+
+    def gbnf(self) -> str:
+        """Items 1..k (k <= count) in order, each a non-blank line of at most item_chars characters."""
+        if self.fields:
+            block = ' "\\n" '.join(f'"{label}: " line' for label in self.fields)
+            rules, joint, item = [f"block ::= {block}"], '"\\n\\n"', lambda n: "block"
+        else:
+            rules, joint, item = [], '"\\n"', lambda n: f'"{n}. " line'
+        rules.append(f"root ::= {item(1)}" + (" rest2" if self.count > 1 else ""))
+        for n in range(2, self.count + 1):
+            tail = f" rest{n + 1}" if n < self.count else ""
+            rules.append(f"rest{n} ::= ({joint} {item(n)}{tail})?")
+        rules.append(f"line ::= [^\\n ] [^\\n]{{0,{self.item_chars - 1}}}")
+        return "\n".join(rules) + "\n"
+
+    def regex(self) -> str:
+        import re
+
+        line = f"[^\\n ][^\\n]{{0,{self.item_chars - 1}}}"
+        if self.fields:
+            block = "\\n".join(f"{re.escape(label)}: {line}" for label in self.fields)
+            return f"{block}(\\n\\n{block}){{0,{self.count - 1}}}"
+        return f"1\\. {line}" + "".join(f"(\\n{n}\\. {line}" for n in range(2, self.count + 1)) + \
+            ")?" * (self.count - 1)
+
+    def describe(self) -> dict[str, Any]:
+        return {"list": self.count, "fields": list(self.fields), "item_chars": self.item_chars}
+
 
 @dataclass(frozen=True)
 class SamplingParams:
@@ -52,15 +96,14 @@ class SamplingParams:
     n: int = 1
     logprobs: bool = False
     top_logprobs: int = 0
-    output_format: OutputFormat | None = None
+    output_format: OutputFormat | ListFormat | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"temperature": self.temperature, "top_p": self.top_p,
                                "max_tokens": self.max_tokens, "stop": list(self.stop), "seed": self.seed,
                                "n": self.n, "logprobs": self.logprobs, "top_logprobs": self.top_logprobs}
         if self.output_format is not None:
-            out["output_format"] = {"label": self.output_format.label,
-                                    "choices": list(self.output_format.choices)}
+            out["output_format"] = self.output_format.describe()
         return out
 
 
