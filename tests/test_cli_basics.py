@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from labgen import __version__
 from labgen.cli import cli
 
-HEAVY = ("llama_cpp", "vllm", "langchain_core", "langchain_openai", "torch", "openai")
+HEAVY = ("llama_cpp", "xllamacpp", "vllm", "langchain_core", "langchain_openai", "torch", "openai")
 
 
 def test_help_lists_commands() -> None:

