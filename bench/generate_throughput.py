@@ -8,7 +8,9 @@ The server (tests/generate/stage_server.py) answers every stage plausibly so the
   - prefix share per generation stage: the fraction of each prompt's tokens that repeat the previous
     prompt of the same stage and leaf (what a server's prefix cache can reuse),
   - a second run into the same OUT with changed critic thresholds and system prompt: its teacher
-    requests (must be 0: the answer store holds them all) and its time against the first run's.
+    requests and its time against the first run's. With --max-rounds 1 they must be 0 (the answer store
+    holds every request); with more rounds, a unit that the stricter critic leaves short of its target
+    starts another round, and only those new requests reach the teacher.
 
     .venv/bin/python bench/generate_throughput.py --latency 0.2 --max-in-flight 32 --target-per-seed 4
 """
