@@ -6,7 +6,11 @@ The server (tests/generate/stage_server.py) answers every stage plausibly so the
   - mean requests in flight (time-weighted) against the --max-in-flight limit, while work remains
     (from the first request to the last request's start) and over the whole run,
   - prefix share per generation stage: the fraction of each prompt's tokens that repeat the previous
-    prompt of the same stage and leaf (what a server's prefix cache can reuse).
+    prompt of the same stage and leaf (what a server's prefix cache can reuse),
+  - a second run into the same OUT with changed critic thresholds and system prompt: its teacher
+    requests and its time against the first run's. With --max-rounds 1 they must be 0 (the answer store
+    holds every request); with more rounds, a unit that the stricter critic leaves short of its target
+    starts another round, and only those new requests reach the teacher.
 
     .venv/bin/python bench/generate_throughput.py --latency 0.2 --max-in-flight 32 --target-per-seed 4
 """
@@ -102,6 +106,17 @@ def main() -> None:
         if done.returncode != 0:
             sys.exit(f"labgen generate failed ({done.returncode}):\n{done.stderr}")
         log = list(server.log)
+        # A second run into the same OUT with stricter critic thresholds and another system prompt: every
+        # unit is curated again, every answer must come from the answer store.
+        config = Path(tmp) / "labgen.yaml"
+        config.write_text("generate:\n  system_prompt: You are terse.\n  critic:\n    pair_min_score: 3\n"
+                          "    min_lexical_support: 0.7\n", encoding="utf-8")
+        started = time.monotonic()
+        again = subprocess.run(command + ["--config", str(config)], capture_output=True, text=True)
+        rerun_wall = time.monotonic() - started
+        if again.returncode != 0:
+            sys.exit(f"labgen generate (second run) failed ({again.returncode}):\n{again.stderr}")
+        rerun_requests = len(server.log) - len(log)
     first = min(e["start"] for e in log)
     last_end = max(e["end"] for e in log)
     last_start = max(e["start"] for e in log)
@@ -124,6 +139,8 @@ def main() -> None:
         print(f"prefix share {stage}: {100 * share:.0f}%")
     if skill:
         print(f"prefix share, skill stages (mean): {100 * sum(skill) / len(skill):.0f}%")
+    print(f"second run, stricter critic thresholds and a new system prompt: {rerun_requests} teacher requests, "
+          f"{rerun_wall:.2f}s wall ({100 * rerun_wall / wall:.0f}% of the first run's)")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("labgen.cli.report_cmd", "report", "Summarise a run in tables or an HTML page."),
     "mix": ("labgen.cli.mix_cmd", "mix", "Build phased training files from a run."),
     "teacher": ("labgen.cli.teacher_cmd", "teacher", "Inspect and check the teacher model."),
+    "cache": ("labgen.cli.cache_cmd", "cache", "See and trim the teacher-answer store."),
 }
 
 

@@ -60,10 +60,15 @@ def _parse_max_tokens(values: tuple[str, ...]) -> dict[str, int]:
 @click.option("--no-dedup", is_flag=True, help="Skip exact and near-duplicate removal at the end.")
 @click.option("--decontaminate", multiple=True, type=click.Path(dir_okay=False, exists=True),
               help="Evaluation JSONL whose items must not appear in the output (repeatable).")
+@click.option("--answer-store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Teacher-answer store to read and fill (share one between runs). [default "
+              "OUT/.labgen/answers.sqlite]")
+@click.option("--no-answer-store", is_flag=True, help="Ask the teacher for every request; store nothing.")
 @handle_errors
 def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, base: str | None, skip_invalid: bool,
              dry_run: bool, quiet: bool, max_tokens: tuple[str, ...], judge_logprobs: bool | None, no_dedup: bool,
-             decontaminate: tuple[str, ...], **kwargs: Any) -> None:
+             decontaminate: tuple[str, ...], answer_store: Path | None, no_answer_store: bool,
+             **kwargs: Any) -> None:
     """Generate synthetic training data for every leaf of TAXONOMY into --out."""
     from labgen.cli.teacher_options import teacher_from_cli
     from labgen.config import find_config_file
@@ -97,7 +102,8 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
         from labgen.generate.progress import default_progress
 
         result = run_generate(taxonomy, out_dir, teacher, config, changed_base=changed_base,
-                              progress=default_progress(quiet=quiet), skip_invalid=skip_invalid)
+                              progress=default_progress(quiet=quiet), skip_invalid=skip_invalid,
+                              answer_store=False if no_answer_store else (answer_store or True))
     finally:
         teacher.close()
     _print_summary(result)

@@ -13,7 +13,7 @@ from typing import Any
 
 from labgen.generate.chunking import Chunk, chunk_document
 from labgen.generate.config import GenerateConfig, LeafScale
-from labgen.generate.units import WorkUnit, unit_address
+from labgen.generate.units import WorkUnit, unit_address, unit_request_key
 from labgen.hashing import content_hash
 from labgen.prompts import get_template
 from labgen.taxonomy.leaf import FREEFORM_SKILL, GROUNDED_SKILL, KNOWLEDGE, Document, Leaf, SeedExample
@@ -168,7 +168,10 @@ def plan_leaf(leaf: Leaf, config: GenerateConfig, *, teacher_identity: dict[str,
             units.append(WorkUnit(leaf_path=leaf.path, kind=leaf.kind, index=index, id=unit_id, seed_ids=(seed.id,),
                                   focus=1, target=unit_target, max_rounds=scale.max_rounds,
                                   per_request=scale.per_request, chunk=chunk, knowledge_seed=seed.id,
-                                  templates=tuple(sorted(templates))))
+                                  templates=tuple(sorted(templates)),
+                                  request_key=unit_request_key(leaf_hash=leaf.content_hash, kind=leaf.kind,
+                                                               index=index, seed_ids=(seed.id,), focus=1,
+                                                               chunk_sha256=chunk.sha256, knowledge_seed=seed.id)))
         return LeafPlan(leaf, scale, tuple(units), target, tuple(notes))
 
     shown = fit_seed_count(leaf, config, window, count_tokens)
@@ -195,5 +198,8 @@ def plan_leaf(leaf: Leaf, config: GenerateConfig, *, teacher_identity: dict[str,
         units.append(WorkUnit(leaf_path=leaf.path, kind=leaf.kind, index=index, id=unit_id, seed_ids=window_ids,
                               focus=focus, target=max(1, unit_target), max_rounds=scale.max_rounds,
                               per_request=scale.per_request, contexts_per_round=scale.contexts_per_round,
-                              questions_per_context=scale.questions_per_context, templates=tuple(sorted(templates))))
+                              questions_per_context=scale.questions_per_context, templates=tuple(sorted(templates)),
+                              request_key=unit_request_key(leaf_hash=leaf.content_hash, kind=leaf.kind, index=index,
+                                                           seed_ids=window_ids, focus=focus, chunk_sha256=None,
+                                                           knowledge_seed=None)))
     return LeafPlan(leaf, scale, tuple(units), target, tuple(notes))

@@ -96,17 +96,23 @@ class _RunState:
 
 def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateConfig | None = None, *,
              changed_base: str | None = None, progress: Progress | None = None,
-             skip_invalid: bool = False) -> GenerateResult:
+             skip_invalid: bool = False, answer_store: Path | None | bool = True) -> GenerateResult:
     """Generate every leaf of `taxonomy` (or those changed against `changed_base`) into `out_dir`.
 
     Any invalid leaf stops the run before a teacher call, unless `skip_invalid`: then only the valid
     leaves are generated and the others are listed (with their first error) in the result and run.json.
+    Teacher answers are kept in the answer store (`answer_store`: True for OUT/.labgen/answers.sqlite, a
+    path to share one store between runs, False for none), so a rerun that sends the same requests spends
+    no tokens whatever the critic, system prompt or dedup settings.
     """
     config = (config or GenerateConfig()).validated()
     started = time.monotonic()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     taxonomy, out_dir = Path(taxonomy), Path(out_dir)
     selection = select_leaves(taxonomy, changed_base=changed_base, skip_invalid=skip_invalid)
+    stored = _stored_teacher(teacher, out_dir, answer_store)
+    if stored is not None:
+        teacher = stored
     plans = plan_run(selection.leaves, taxonomy, teacher, config)
     from labgen.taxonomy.diff import taxonomy_commit
 
@@ -118,6 +124,8 @@ def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateCo
         asyncio.run(_execute(plans, state))
     finally:
         progress.close()
+        if stored is not None:
+            stored.store.close()
     if state.successes == 0 and state.failures_in_row > 0:
         raise TeacherError(f"the teacher answered none of {state.failures_in_row} requests "
                            f"(last error: {state.last_error})",
@@ -139,12 +147,23 @@ def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateCo
            "tokens": {"prompt": accounting["total"]["prompt_tokens"],
                       "completion": accounting["total"]["completion_tokens"]},
            "teacher_accounting": accounting, "notes": notes,
+           "answer_store": None if stored is None else {"path": str(stored.store.path), "hits": stored.hits,
+                                                         "misses": stored.misses},
            "started_at": started_at, "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
            "elapsed_s": round(elapsed, 3)}
     run_json = write_run_json(out_dir, run)
     return GenerateResult(out_dir=out_dir, run_json=run_json, leaves=leaves, units_generated=state.generated,
                           units_reused=state.reused, removed=selection.removed, elapsed_s=elapsed, notes=tuple(notes),
                           skipped=selection.skipped)
+
+
+def _stored_teacher(teacher: Teacher, out_dir: Path, answer_store: Path | None | bool) -> Any:
+    from labgen.store import AnswerStore, StoredTeacher
+
+    if answer_store is False or answer_store is None or isinstance(teacher, StoredTeacher):
+        return None
+    path = out_dir / ".labgen" / "answers.sqlite" if answer_store is True else Path(answer_store)
+    return StoredTeacher(teacher, AnswerStore(path))
 
 
 def plan_run(leaves: tuple[Leaf, ...] | list[Leaf], taxonomy: Path, teacher: Teacher,

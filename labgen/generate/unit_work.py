@@ -60,7 +60,7 @@ class UnitWork:
         """Render the stage's template, ask the teacher; None (and a reject) when the request failed."""
         template = get_template(stage)
         messages = template.render(**variables)
-        params = self.config.sampling(stage, seed=request_seed(self.run.seed, self.unit.id, stage, *slot),
+        params = self.config.sampling(stage, seed=request_seed(self.run.seed, self._seed_key, stage, *slot),
                                       count=variables.get("count"))
         completion = await self._complete(ChatRequest(messages=messages, params=params, stage=stage,
                                                       tag=(self.unit.id, slot)))
@@ -84,7 +84,8 @@ class UnitWork:
         from labgen.critic.judges import get_judge
 
         judge = get_judge(name, self.critic_config)
-        params = replace(judge.params, seed=request_seed(self.run.seed, self.unit.id, name, *candidate.slot))
+        params = replace(judge.params, seed=request_seed(self.run.seed, self._seed_key, name,
+                                                                 *candidate.slot))
         completion = await self._complete(ChatRequest(messages=judge.render(**fields), params=params, stage=name,
                                                       tag=(self.unit.id, candidate.slot)))
         self.charge(candidate, completion)
@@ -139,6 +140,10 @@ class UnitWork:
     def charge(self, candidate: Candidate, completion: Completion, share: int = 1) -> None:
         candidate.prompt_tokens += completion.prompt_tokens // max(1, share)
         candidate.completion_tokens += completion.completion_tokens // max(1, share)
+
+    @property
+    def _seed_key(self) -> str:
+        return self.unit.request_key or self.unit.id
 
     @property
     def critic_config(self) -> CriticConfig:

@@ -39,6 +39,9 @@ class WorkUnit:
     chunk: Chunk | None = None  # knowledge units: the document chunk
     knowledge_seed: str | None = None  # knowledge units: the seed example paired with the chunk
     templates: tuple[str, ...] = field(default=())
+    # What the unit's request seeds derive from: its place in the leaf, never the critic or system prompt,
+    # so curation settings leave every request (and its stored answer) as it was.
+    request_key: str = ""
 
 
 def unit_address(*, leaf_hash: str, kind: str, index: int, seed_ids: tuple[str, ...], focus: int,
@@ -49,6 +52,13 @@ def unit_address(*, leaf_hash: str, kind: str, index: int, seed_ids: tuple[str, 
                             "seeds": list(seed_ids), "focus": focus, "templates": templates, "teacher": teacher,
                             "parameters": parameters, "seed": seed, "chunk": chunk_sha256,
                             "knowledge_seed": knowledge_seed}, 24)
+
+
+def unit_request_key(*, leaf_hash: str, kind: str, index: int, seed_ids: tuple[str, ...], focus: int,
+                     chunk_sha256: str | None, knowledge_seed: str | None) -> str:
+    """The teacher-side identity of a unit: what its prompts are built from, for its request seeds."""
+    return short_id({"leaf": leaf_hash, "kind": kind, "index": index, "seeds": list(seed_ids), "focus": focus,
+                     "chunk": chunk_sha256, "knowledge_seed": knowledge_seed}, 24)
 
 
 def request_seed(run_seed: int, unit_id: str, *slot: object) -> int:

@@ -42,7 +42,7 @@ class OutputFormat:
         return f"Reason: [^\\n]{{1,{self.reason_chars}}}\\n{re.escape(self.label)}: ({alternatives})"
 
     def describe(self) -> dict[str, Any]:
-        return {"label": self.label, "choices": list(self.choices)}
+        return {"label": self.label, "choices": list(self.choices), "reason_chars": self.reason_chars}
 
 
 @dataclass(frozen=True)

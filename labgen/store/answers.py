@@ -1,0 +1,158 @@
+"""AnswerStore: teacher answers in one SQLite file (WAL mode), content-addressed by the request.
+
+The key hashes only what the teacher sees: the rendered messages, every sampling parameter (the seed
+included) and the teacher's identity. Nothing the teacher does not see (critic thresholds, check code,
+the system prompt of the training rows, dedup, mix) enters it, so changing those reuses every answer.
+SQLite gives atomic, crash-safe commits (a `kill -9` loses at most the requests still in flight), many
+concurrent writers (each process its own connection, waiting on a busy timeout) and rows on disk, not
+in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from labgen.errors import OutputError
+from labgen.hashing import content_hash
+from labgen.teachers.base import ChatRequest, Choice, Completion, TokenLogprob
+
+STORE_FORMAT = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    created REAL NOT NULL,
+    last_used REAL NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    payload TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS answers_last_used ON answers(last_used);
+"""
+_TOUCH_AFTER_S = 3600.0  # a hit refreshes last_used at most this often (reads stay reads)
+
+
+def request_key(request: ChatRequest, teacher_identity: dict[str, Any]) -> str:
+    """The content address of a request: messages, sampling parameters (seed included), teacher."""
+    params = request.params.as_dict()  # every field, the output format's whole description included
+    return content_hash({"format": STORE_FORMAT, "messages": list(request.messages), "params": params,
+                         "teacher": teacher_identity})
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    path: str
+    answers: int
+    prompt_tokens: int
+    completion_tokens: int
+    file_bytes: int
+    by_stage: dict[str, int]
+    by_model: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class AnswerStore:
+    """One SQLite file; open it from as many processes and threads as you like (a connection per thread)."""
+
+    def __init__(self, path: Path | str, *, busy_timeout_s: float = 60.0) -> None:
+        self.path = Path(path)
+        self._busy_timeout_s = busy_timeout_s
+        self._conn: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=self._busy_timeout_s, isolation_level=None,
+                                       check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a process crash loses no commit
+                conn.executescript(_SCHEMA)
+            except sqlite3.Error as exc:
+                raise OutputError(f"cannot open the answer store: {exc}", path=self.path,
+                                  hint="check the folder is writable, or delete a corrupt store file") from None
+            self._conn = conn
+        return self._conn
+
+    def get(self, key: str, request: ChatRequest) -> Completion | None:
+        """The stored answer to this request, as a Completion of it; None when not stored."""
+        conn = self._connection()
+        row = conn.execute("SELECT payload, prompt_tokens, completion_tokens, model, last_used FROM answers "
+                           "WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        payload, prompt_tokens, completion_tokens, model, last_used = row
+        now = time.time()
+        if now - last_used > _TOUCH_AFTER_S:
+            conn.execute("UPDATE answers SET last_used = ? WHERE key = ?", (now, key))
+        return Completion(request=request, choices=_choices(json.loads(payload)), prompt_tokens=prompt_tokens,
+                          completion_tokens=completion_tokens, model=model)
+
+    def put(self, key: str, completion: Completion) -> None:
+        """Store a successful answer (one atomic commit); failures are never stored."""
+        if not completion.ok:
+            return
+        now = time.time()
+        payload = json.dumps([_choice_dict(c) for c in completion.choices], ensure_ascii=False)
+        self._connection().execute(
+            "INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, completion.model or "", completion.request.stage, now, now, completion.prompt_tokens,
+             completion.completion_tokens, payload))
+
+    def stats(self) -> StoreStats:
+        conn = self._connection()
+        answers, prompt, completion = conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0) "
+            "FROM answers").fetchone()
+        by_stage = dict(conn.execute("SELECT stage, COUNT(*) FROM answers GROUP BY stage ORDER BY stage"))
+        by_model = dict(conn.execute("SELECT model, COUNT(*) FROM answers GROUP BY model ORDER BY model"))
+        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
+        return StoreStats(path=str(self.path), answers=answers, prompt_tokens=prompt, completion_tokens=completion,
+                          file_bytes=size, by_stage=by_stage, by_model=by_model)
+
+    def prune(self, *, unused_for_s: float | None = None, model: str | None = None) -> int:
+        """Delete answers not used for `unused_for_s` seconds and/or of one model; returns how many went."""
+        if unused_for_s is None and model is None:
+            raise OutputError("prune needs a condition", hint="give --unused-days or --model")
+        clauses, values = [], []
+        if unused_for_s is not None:
+            clauses.append("last_used < ?")
+            values.append(time.time() - unused_for_s)
+        if model is not None:
+            clauses.append("model = ?")
+            values.append(model)
+        conn = self._connection()
+        removed = conn.execute(f"DELETE FROM answers WHERE {' AND '.join(clauses)}", values).rowcount
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return int(removed)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _choice_dict(choice: Choice) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": choice.text, "finish_reason": choice.finish_reason}
+    if choice.logprobs is not None:
+        out["logprobs"] = [[t.token, t.logprob, [list(p) for p in t.top]] for t in choice.logprobs]
+    return out
+
+
+def _choices(items: list[dict[str, Any]]) -> tuple[Choice, ...]:
+    out = []
+    for item in items:
+        logprobs = item.get("logprobs")
+        out.append(Choice(text=item["text"], finish_reason=item.get("finish_reason"),
+                          logprobs=None if logprobs is None else tuple(
+                              TokenLogprob(token=t, logprob=lp, top=tuple((a, b) for a, b in top))
+                              for t, lp, top in logprobs)))
+    return tuple(out)

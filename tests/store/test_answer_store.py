@@ -1,0 +1,121 @@
+"""The teacher-answer store: keys, hits, logprobs, stats, prune, and a real kill -9 of a writing process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from labgen.store import AnswerStore, StoredTeacher, request_key
+from labgen.teachers.base import ChatRequest, Choice, Completion, SamplingParams, TokenLogprob
+from tests.fakes import FakeTeacher
+
+
+def _request(text: str = "hello", seed: int | None = 7, stage: str = "freeform_response") -> ChatRequest:
+    return ChatRequest(messages=({"role": "user", "content": text},),
+                       params=SamplingParams(temperature=0.7, max_tokens=64, seed=seed), stage=stage)
+
+
+def test_key_covers_what_the_teacher_sees_and_nothing_else() -> None:
+    teacher = {"backend": "fake", "model": "m"}
+    base = request_key(_request(), teacher)
+    assert request_key(_request(stage="other_stage"), teacher) == base  # the call site is not sent
+    assert request_key(ChatRequest(messages=_request().messages, params=_request().params, tag=("u", 1)),
+                       teacher) == base
+    assert request_key(_request("hello!"), teacher) != base
+    assert request_key(_request(seed=8), teacher) != base
+    assert request_key(_request(), {"backend": "fake", "model": "n"}) != base
+
+
+def test_rerun_spends_no_requests(tmp_path: Path) -> None:
+    fake = FakeTeacher(default="an answer")
+    teacher = StoredTeacher(fake, AnswerStore(tmp_path / "answers.sqlite"))
+    requests = [_request(f"q{i}") for i in range(5)]
+    first = [c.text for c in teacher.stream(requests)]
+    assert len(fake.history) == 5 and teacher.misses == 5
+    again = StoredTeacher(FakeTeacher(default="never asked"), AnswerStore(tmp_path / "answers.sqlite"))
+    second = sorted(c.text for c in again.stream(requests))
+    assert second == sorted(first) and again.hits == 5 and again.misses == 0
+    assert again.accounting.total().requests == 0
+    again.close()
+    teacher.close()
+
+
+def test_failures_and_unseeded_requests_are_not_stored(tmp_path: Path) -> None:
+    from tests.fakes import FakeFailure
+
+    store = AnswerStore(tmp_path / "answers.sqlite")
+    teacher = StoredTeacher(FakeTeacher(keyed={"bad": FakeFailure()}, default="ok"), store)
+    asyncio.run(teacher.complete(_request("bad")))
+    asyncio.run(teacher.complete(_request("free", seed=None)))
+    assert store.stats().answers == 0
+    teacher.close()
+
+
+def test_logprobs_round_trip(tmp_path: Path) -> None:
+    store = AnswerStore(tmp_path / "answers.sqlite")
+    request = _request()
+    lp = (TokenLogprob("Score", -0.1, (("Score", -0.1), ("X", -3.0))), TokenLogprob(": 3", -0.5))
+    store.put("k", Completion(request=request, choices=(Choice("Score: 3", "stop", lp),), prompt_tokens=3,
+                              completion_tokens=2, model="m"))
+    got = store.get("k", request)
+    assert got is not None and got.choices[0].logprobs == lp and got.completion_tokens == 2
+    assert store.get("missing", request) is None
+
+
+def test_stats_and_prune(tmp_path: Path) -> None:
+    store = AnswerStore(tmp_path / "answers.sqlite")
+    for i, model in enumerate(["a", "a", "b"]):
+        store.put(f"k{i}", Completion(request=_request(), choices=(Choice("t", "stop"),), prompt_tokens=10,
+                                      completion_tokens=1, model=model))
+    stats = store.stats()
+    assert stats.answers == 3 and stats.prompt_tokens == 30 and stats.by_model == {"a": 2, "b": 1}
+    assert store.prune(model="b") == 1
+    assert store.prune(unused_for_s=3600) == 0  # all used just now
+    assert store.stats().answers == 2
+
+
+WRITER = """
+import sys
+from labgen.store import AnswerStore
+from labgen.teachers.base import ChatRequest, Choice, Completion
+store = AnswerStore(sys.argv[1])
+request = ChatRequest(messages=({"role": "user", "content": "x"},))
+i = 0
+while True:
+    store.put(f"{sys.argv[2]}-{i}", Completion(request=request, choices=(Choice("answer " + str(i) * 50, "stop"),),
+                                         model="m"))
+    i += 1
+    if i == 200:
+        print("ready", flush=True)
+"""
+
+
+def test_kill_9_loses_no_committed_answer(tmp_path: Path) -> None:
+    """Two writer processes at once; both are killed with SIGKILL mid-stream. The store opens, every row
+    is whole, and writing goes on."""
+    path = tmp_path / "answers.sqlite"
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), name], stdout=subprocess.PIPE, env=env)
+               for name in ("a", "b")]
+    for writer in writers:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == b"ready"
+    time.sleep(0.2)
+    for writer in writers:
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+    store = AnswerStore(path)
+    stats = store.stats()
+    assert stats.answers >= 400
+    assert store._connection().execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    request = _request()
+    for name in ("a", "b"):
+        got = store.get(f"{name}-199", request)
+        assert got is not None and got.text == "answer " + "199" * 50
+    store.put("after", Completion(request=request, choices=(Choice("t", "stop"),)))
+    assert store.stats().answers == stats.answers + 1
