@@ -74,7 +74,8 @@ def default_threads() -> int:
 
     llama.cpp's threads meet at a barrier after every operation, so a thread that shares its core with
     another busy process holds all of them up: on 2 cores beside a process using one, 2 threads decode
-    at a third of the speed of 1 (bench/embedded_speed.py). The thread count does not change the output.
+    at a third of the speed of 1 (bench/embedded_speed.py). The thread count can change the text: pass
+    `threads` to get the same text on every run of the same machine (docs/teachers.md).
     """
     return max(1, min(usable_cores(), int(idle_cores() + 0.5)))
 

@@ -45,12 +45,12 @@ def test_logprobs_come_from_the_same_server(embedded_teacher: EmbeddedTeacher) -
     assert logprobs[0].top and logprobs[0].top[0][1] >= logprobs[0].logprob  # the best alternative comes first
 
 
-def test_parallel_requests_and_thread_counts_give_the_same_text(embedded_teacher: EmbeddedTeacher) -> None:
+def test_parallel_requests_decode_together_and_give_the_same_text(embedded_teacher: EmbeddedTeacher) -> None:
     prompts = ["Name a fruit.", "Name a city.", "Name a river.", "Name a tree.", "Name a bird."]
     requests = [ChatRequest(({"role": "user", "content": p},), SamplingParams(temperature=0.0, max_tokens=8, seed=3),
                             tag=i) for i, p in enumerate(prompts)]
     together = {c.request.tag: c.text for c in embedded_teacher.stream(requests)}
-    alone = EmbeddedTeacher(n_ctx=1024, parallel=1, threads=1)  # the fixture's threads: one per idle core
+    alone = EmbeddedTeacher(n_ctx=1024, parallel=1, threads=embedded_teacher.threads)
     one_by_one = {c.request.tag: c.text for c in alone.stream(requests)}
     alone.close()
     assert embedded_teacher.max_in_flight == embedded_teacher.parallel > 1
