@@ -65,3 +65,7 @@ class ContextLengthError(TeacherError):
 
 class OutputError(LabgenError):
     """An output directory or file is unusable."""
+
+
+class PipelineError(LabgenError):
+    """A stage used a template or judge its kind's pipeline declaration does not name (a labgen bug)."""

@@ -22,8 +22,7 @@ from labgen.jsonl import read_jsonl_numbered, write_jsonl_atomic
 from labgen.records import Verdict
 from labgen.teachers.base import ChatRequest, Teacher
 
-CONTEXT_JUDGES = ("judge_faithfulness", "judge_relevance")
-ALWAYS_JUDGES = ("judge_standalone", "judge_pair", "judge_safety")
+
 KEEP_SCORE = 0.5  # combined scores at or above this passed every check
 
 
@@ -54,13 +53,15 @@ class CritiqueSummary:
 
 def judge_requests(index: int, fields: QaFields, config: CriticConfig) -> list[ChatRequest]:
     """The teacher judgments for one row; tags are (row index, judge name)."""
-    names = (CONTEXT_JUDGES if fields.context else ()) + ALWAYS_JUDGES
+    from labgen.generate.pipelines import CRITIQUE_CONTEXT_JUDGES, CRITIQUE_PIPELINE
+
+    names = [name for name in CRITIQUE_PIPELINE.judges() if fields.context or name not in CRITIQUE_CONTEXT_JUDGES]
     values = {"context": fields.context or "", "question": fields.question, "answer": fields.answer,
               "task_description": fields.task_description}
     requests = []
     for name in names:
         judge = get_judge(name, config)
-        wanted = {k: values[k] for k in judge.template.variables}
+        wanted = {k: values[k] for k in CRITIQUE_PIPELINE.step(name).inputs}
         requests.append(judge.request(tag=(index, name), stage=f"critique/{name}", **wanted))
     return requests
 
@@ -80,7 +81,9 @@ def critique_rows(rows: Iterable[tuple[dict[str, Any], QaFields]], *, teacher: T
             judged[index].append(get_judge(name, config).parse(completion))
             if on_judgment is not None:
                 on_judgment(1)
-    rank = {CHECK_NAMES[name]: position for position, name in enumerate(CONTEXT_JUDGES + ALWAYS_JUDGES)}
+    from labgen.generate.pipelines import CRITIQUE_PIPELINE
+
+    rank = {CHECK_NAMES[name]: position for position, name in enumerate(CRITIQUE_PIPELINE.judges())}
     for index, (row, fields) in enumerate(items):
         checks = run_checks(CheckInput(question=fields.question, answer=fields.answer, context=fields.context),
                             config)

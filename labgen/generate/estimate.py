@@ -13,7 +13,8 @@ from typing import Any
 from labgen.generate.config import GenerateConfig
 from labgen.generate.plan import LeafPlan
 from labgen.prompts import get_template
-from labgen.taxonomy.leaf import FREEFORM_SKILL, GROUNDED_SKILL, KNOWLEDGE
+from labgen.generate.pipelines import CHECKS, FAN_OUT, GENERATE, Step, pipeline_for
+from labgen.taxonomy.leaf import FREEFORM_SKILL, KNOWLEDGE
 
 
 @dataclass(frozen=True)
@@ -41,74 +42,63 @@ class _Tally:
         self.prompt = 0
         self.completion = 0
 
-    def stage(self, stage: str, variables: dict[str, Any], times: int = 1) -> None:
-        messages = get_template(stage).render(**variables)
-        self.requests += times
-        self.prompt += times * self.count_tokens(messages)
-        self.completion += times * self.config.sampling(stage).max_tokens
-
-    def judge(self, name: str, variables: dict[str, Any], times: int = 1) -> None:
+    def step(self, step: Step, variables: dict[str, Any], times: int) -> None:
         from labgen.critic.judges import get_judge
 
-        judge = get_judge(name, self.config.critic)
+        if step.role == GENERATE:
+            messages = get_template(step.name).render(**variables)
+            max_tokens = self.config.sampling(step.name).max_tokens
+        else:
+            judge = get_judge(step.name, self.config.critic)
+            messages, max_tokens = judge.render(**variables), judge.params.max_tokens
         self.requests += times
-        self.prompt += times * self.count_tokens(judge.render(**variables))
-        self.completion += times * judge.params.max_tokens
+        self.prompt += times * self.count_tokens(messages)
+        self.completion += times * max_tokens
+
+
+def _stand_ins(leaf: Any, unit: Any, examples: list[dict[str, str]]) -> dict[str, Any]:
+    """Every variable a step may take, with the leaf's longest seed example standing in for outputs."""
+    by_id = {s.id: s for s in leaf.seed_examples}
+    longest = max(leaf.seed_examples, key=lambda s: len(s.qna[0].question + s.qna[0].answer + (s.context or "")))
+    values: dict[str, Any] = {"task_description": leaf.description, "seed_examples": examples, "focus": unit.focus,
+                              "question": longest.qna[0].question, "instruction": longest.qna[0].question,
+                              "answer": longest.qna[0].answer, "context": longest.context or "",
+                              "domain": leaf.description, "document_outline": leaf.document_outline or ""}
+    if leaf.kind == FREEFORM_SKILL:
+        values["context"] = None  # what judge_pair is given for a freeform pair
+    if unit.chunk is not None and unit.knowledge_seed is not None:
+        seed = by_id[unit.knowledge_seed]
+        values.update(chunk=unit.chunk.text, context=unit.chunk.text, seed_context=seed.context or "",
+                      seed_qna=[{"question": x.question, "answer": x.answer} for x in seed.qna],
+                      question=seed.qna[0].question, answer=seed.qna[0].answer)
+    return values
 
 
 def estimate_leaf(plan: LeafPlan, config: GenerateConfig, count_tokens: Any) -> LeafEstimate:
+    """Walk the kind's declared pipeline for one round of every unit: each step's requests are the number of
+    candidates that reach it (fan-out steps multiply them by the count they ask for)."""
     leaf = plan.leaf
     tally = _Tally(count_tokens, config)
     by_id = {s.id: s for s in leaf.seed_examples}
-    longest = max(leaf.seed_examples, key=lambda s: len(s.qna[0].question + s.qna[0].answer + (s.context or "")))
-    question, answer = longest.qna[0].question, longest.qna[0].answer
-    task = leaf.description
+    pipeline = pipeline_for(leaf.kind)
     max_rounds = 0
     for unit in plan.units:
+        if leaf.kind == KNOWLEDGE and (unit.chunk is None or unit.knowledge_seed is None):
+            continue
         max_rounds = max(max_rounds, unit.max_rounds)
         examples = [{"id": s, "question": by_id[s].qna[0].question, "answer": by_id[s].qna[0].answer,
                      "context": by_id[s].context or ""} for s in unit.seed_ids]
-        if leaf.kind == FREEFORM_SKILL:
-            n = unit.per_request
-            tally.stage("freeform_instructions", {"task_description": task, "seed_examples": examples,
-                                                  "focus": unit.focus, "count": n})
-            tally.judge("judge_instruction", {"task_description": task, "seed_examples": examples,
-                                              "question": question}, n)
-            tally.stage("freeform_response", {"task_description": task, "seed_examples": examples,
-                                              "instruction": question}, n)
-            tally.judge("judge_pair", {"task_description": task, "question": question, "answer": answer,
-                                       "context": None}, n)
-            tally.judge("judge_safety", {"question": question, "answer": answer}, n)
-        elif leaf.kind == GROUNDED_SKILL:
-            c, q = unit.contexts_per_round, unit.questions_per_context
-            context = longest.context or ""
-            tally.stage("grounded_contexts", {"task_description": task, "seed_examples": examples,
-                                              "focus": unit.focus, "count": c})
-            tally.stage("grounded_questions", {"task_description": task, "seed_examples": examples,
-                                               "context": context, "count": q}, c)
-            tally.judge("judge_question", {"task_description": task, "context": context, "question": question}, c * q)
-            tally.stage("grounded_response", {"task_description": task, "seed_examples": examples,
-                                              "context": context, "question": question}, c * q)
-            tally.judge("judge_pair", {"task_description": task, "question": question, "answer": answer,
-                                       "context": context}, c * q)
-            tally.judge("judge_faithfulness", {"context": context, "question": question, "answer": answer}, c * q)
-            tally.judge("judge_safety", {"question": question, "answer": answer}, c * q)
-        elif leaf.kind == KNOWLEDGE and unit.chunk is not None and unit.knowledge_seed is not None:
-            seed = by_id[unit.knowledge_seed]
-            pair = seed.qna[0]
-            variables = {"domain": task, "document_outline": leaf.document_outline or "",
-                         "seed_context": seed.context or "",
-                         "seed_qna": [{"question": x.question, "answer": x.answer} for x in seed.qna],
-                         "chunk": unit.chunk.text, "count": unit.per_request}
-            n = unit.per_request
-            for style in config.answer_styles:
-                tally.stage(f"knowledge_qa_{style}", variables)
-                tally.judge("judge_standalone", {"question": pair.question}, n)
-                tally.judge("judge_relevance", {"context": unit.chunk.text, "question": pair.question,
-                                                "answer": pair.answer}, n)
-                tally.judge("judge_faithfulness", {"context": unit.chunk.text, "question": pair.question,
-                                                   "answer": pair.answer}, n)
-                tally.judge("judge_safety", {"question": pair.question, "answer": pair.answer}, n)
+        values = _stand_ins(leaf, unit, examples)
+        for branch in pipeline.branches(config.answer_styles):
+            reaching = 1
+            for step in branch:
+                if step.role == CHECKS:
+                    continue
+                count = getattr(unit, step.count_from) if step.count_from else None
+                tally.step(step, {name: count if name == "count" else values[name] for name in step.inputs},
+                           reaching)
+                if step.yields == FAN_OUT and count:
+                    reaching *= count
     max_rounds = max_rounds or 1
     return LeafEstimate(leaf=leaf.path, kind=leaf.kind, units=len(plan.units), target=plan.target,
                         requests_round=tally.requests, requests_max=tally.requests * max_rounds,

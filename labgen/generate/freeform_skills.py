@@ -43,22 +43,17 @@ async def run_freeform_unit(work: UnitWork) -> None:
 
 
 async def _one_sample(work: UnitWork, candidate: Candidate, examples: list[dict[str, str]]) -> None:
-    task = work.leaf.description
-    question = candidate.question or ""
-    if not await work.judge("judge_instruction", candidate, task_description=task, seed_examples=examples,
-                            question=question):
+    pipeline = work.pipeline
+    if not await work.run_steps(pipeline.after("freeform_instructions"), candidate, finish_reason=None,
+                                prompt_text=""):
         return
-    completion = await work.ask("freeform_response", {"task_description": task, "seed_examples": examples,
-                                                      "instruction": question}, candidate.slot, candidate)
+    completion = await work.ask("freeform_response", {"task_description": work.leaf.description,
+                                                      "seed_examples": examples,
+                                                      "instruction": candidate.question or ""},
+                                candidate.slot, candidate)
     if completion is None:
         return
     candidate.answer = parse_answer(completion.text)
-    if not work.check(candidate, finish_reason=completion.finish_reason,
-                      prompt_text=completion.request.messages[-1]["content"]):
-        return
-    if not await work.judge("judge_pair", candidate, task_description=task, question=question,
-                            answer=candidate.answer, context=None):
-        return
-    if not await work.judge("judge_safety", candidate, question=question, answer=candidate.answer):
-        return
-    work.keep(candidate)
+    if await work.run_steps(pipeline.after("freeform_response"), candidate, finish_reason=completion.finish_reason,
+                            prompt_text=completion.request.messages[-1]["content"]):
+        work.keep(candidate)

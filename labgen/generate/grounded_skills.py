@@ -58,24 +58,17 @@ async def _one_context(work: UnitWork, examples: list[dict[str, str]], slot: tup
 
 
 async def _one_sample(work: UnitWork, candidate: Candidate, examples: list[dict[str, str]]) -> None:
-    task = work.leaf.description
+    pipeline = work.pipeline
     question, context = candidate.question or "", candidate.context or ""
-    if not await work.judge("judge_question", candidate, task_description=task, context=context, question=question):
+    if not await work.run_steps(pipeline.after("grounded_questions"), candidate, finish_reason=None, prompt_text=""):
         return
-    completion = await work.ask("grounded_response", {"task_description": task, "seed_examples": examples,
-                                                      "context": context, "question": question},
+    completion = await work.ask("grounded_response", {"task_description": work.leaf.description,
+                                                      "seed_examples": examples, "context": context,
+                                                      "question": question},
                                 candidate.slot, candidate)
     if completion is None:
         return
     candidate.answer = parse_answer(completion.text)
-    if not work.check(candidate, finish_reason=completion.finish_reason, prompt_text=question):
-        return
-    if not await work.judge("judge_pair", candidate, task_description=task, question=question,
-                            answer=candidate.answer, context=context):
-        return
-    if not await work.judge("judge_faithfulness", candidate, context=context, question=question,
-                            answer=candidate.answer):
-        return
-    if not await work.judge("judge_safety", candidate, question=question, answer=candidate.answer):
-        return
-    work.keep(candidate)
+    if await work.run_steps(pipeline.after("grounded_response"), candidate, finish_reason=completion.finish_reason,
+                            prompt_text=question):
+        work.keep(candidate)

@@ -47,23 +47,13 @@ async def _one_style(work: UnitWork, variables: dict[str, object], slot: tuple[i
         candidate.templates[stage] = work.template_ref(stage)
         work.charge(candidate, completion, len(parsed.pairs))
         candidates.append(candidate)
-    prompt_text = completion.request.messages[-1]["content"]
-    await asyncio.gather(*(_one_pair(work, candidate, completion.finish_reason, prompt_text)
-                           for candidate in candidates))
+    await asyncio.gather(*(_one_pair(work, candidate, completion.finish_reason) for candidate in candidates))
 
 
-async def _one_pair(work: UnitWork, candidate: Candidate, finish_reason: str | None, prompt_text: str) -> None:
-    question, answer, context = candidate.question or "", candidate.answer or "", candidate.context or ""
+async def _one_pair(work: UnitWork, candidate: Candidate, finish_reason: str | None) -> None:
     # The generation's finish reason only concerns the pair that was cut off, which the parser removed.
-    if not work.check(candidate, finish_reason="stop" if finish_reason == "length" else finish_reason,
-                      prompt_text=question):
-        return
-    if not await work.judge("judge_standalone", candidate, question=question):
-        return
-    if not await work.judge("judge_relevance", candidate, context=context, question=question, answer=answer):
-        return
-    if not await work.judge("judge_faithfulness", candidate, context=context, question=question, answer=answer):
-        return
-    if not await work.judge("judge_safety", candidate, question=question, answer=answer):
-        return
-    work.keep(candidate)
+    stage = f"knowledge_qa_{candidate.answer_style}"
+    if await work.run_steps(work.pipeline.after(stage), candidate,
+                            finish_reason="stop" if finish_reason == "length" else finish_reason,
+                            prompt_text=candidate.question or ""):
+        work.keep(candidate)

@@ -34,6 +34,7 @@ class Step:
     yields: str = ONE  # FAN_OUT: one request gives several candidates
     gate: bool = False  # a judge that runs before the answer is paid for
     answer_style: str | None = None  # knowledge: the style of answer the step asks for
+    count_from: str | None = None  # FAN_OUT steps: the WorkUnit field that says how many items to ask for
 
     @property
     def template(self) -> str | None:
@@ -76,6 +77,14 @@ class Pipeline:
             out.append(step)
         return tuple(out)
 
+    def branches(self, answer_styles: tuple[str, ...] | None = None) -> tuple[tuple[Step, ...], ...]:
+        """The step sequences one round runs: one for skills; one per answer style for knowledge."""
+        alternatives = [s for s in self.steps if s.answer_style is not None
+                        and (answer_styles is None or s.answer_style in answer_styles)]
+        if not alternatives:
+            return (self.steps,)
+        return tuple((step,) + self.after(step.name) for step in alternatives)
+
     def curation(self) -> tuple[Step, ...]:
         """Every judge and check step, in order: what curation re-applies to a candidate."""
         return tuple(s for s in self.steps if s.role != GENERATE)
@@ -87,7 +96,7 @@ _CHECK_INPUTS = ("question", "answer", "context", "finish_reason", "prompt_text"
 
 FREEFORM_PIPELINE = Pipeline(FREEFORM_SKILL, (
     Step("freeform_instructions", GENERATE, _SEEDS + ("focus", "count"), ("question",), parser="list",
-         yields=FAN_OUT),
+         yields=FAN_OUT, count_from="per_request"),
     Step("judge_instruction", JUDGE, _SEEDS + ("question",), gate=True),
     Step("freeform_response", GENERATE, _SEEDS + ("instruction",), ("answer",), parser="answer"),
     Step("checks", CHECKS, _CHECK_INPUTS),
@@ -97,9 +106,9 @@ FREEFORM_PIPELINE = Pipeline(FREEFORM_SKILL, (
 
 GROUNDED_PIPELINE = Pipeline(GROUNDED_SKILL, (
     Step("grounded_contexts", GENERATE, _SEEDS + ("focus", "count"), ("context",), parser="contexts",
-         yields=FAN_OUT),
+         yields=FAN_OUT, count_from="contexts_per_round"),
     Step("grounded_questions", GENERATE, _SEEDS + ("context", "count"), ("question",), parser="list",
-         yields=FAN_OUT),
+         yields=FAN_OUT, count_from="questions_per_context"),
     Step("judge_question", JUDGE, ("task_description", "context", "question"), gate=True),
     Step("grounded_response", GENERATE, _SEEDS + ("context", "question"), ("answer",), parser="answer"),
     Step("checks", CHECKS, _CHECK_INPUTS),
@@ -118,9 +127,9 @@ _KNOWLEDGE_CURATION = (
 )
 KNOWLEDGE_PIPELINE = Pipeline(KNOWLEDGE, (
     Step("knowledge_qa_short", GENERATE, _KNOWLEDGE_INPUTS, ("question", "answer", "context"), parser="qa_pairs",
-         yields=FAN_OUT, answer_style="short"),
+         yields=FAN_OUT, answer_style="short", count_from="per_request"),
     Step("knowledge_qa_long", GENERATE, _KNOWLEDGE_INPUTS, ("question", "answer", "context"), parser="qa_pairs",
-         yields=FAN_OUT, answer_style="long"),
+         yields=FAN_OUT, answer_style="long", count_from="per_request"),
 ) + _KNOWLEDGE_CURATION)
 
 # `labgen critique`: any question-answer row; the context judges run only on rows with a context.

@@ -12,22 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from labgen.generate.chunking import Chunk, chunk_document
+from labgen.generate.pipelines import pipeline_for
 from labgen.generate.config import GenerateConfig, LeafScale
 from labgen.generate.units import WorkUnit, unit_address, unit_request_key
 from labgen.hashing import content_hash
 from labgen.prompts import get_template
 from labgen.taxonomy.leaf import FREEFORM_SKILL, GROUNDED_SKILL, KNOWLEDGE, Document, Leaf, SeedExample
 
-STAGE_TEMPLATES = {
-    FREEFORM_SKILL: ("freeform_instructions", "freeform_response"),
-    GROUNDED_SKILL: ("grounded_contexts", "grounded_questions", "grounded_response"),
-    KNOWLEDGE: ("knowledge_qa_short", "knowledge_qa_long"),
-}
-JUDGES = {
-    FREEFORM_SKILL: ("judge_instruction", "judge_pair", "judge_safety"),
-    GROUNDED_SKILL: ("judge_question", "judge_pair", "judge_faithfulness", "judge_safety"),
-    KNOWLEDGE: ("judge_standalone", "judge_relevance", "judge_faithfulness", "judge_safety"),
-}
 DEFAULT_CONTEXT_WINDOW = 4096
 _MARGIN_TOKENS = 48  # chat-template overhead the estimate may miss
 
@@ -53,11 +44,9 @@ def teacher_context_window(teacher: Any, config: GenerateConfig) -> int:
 
 
 def template_refs(kind: str) -> dict[str, str]:
-    from labgen.critic.judges import get_judge
-
-    refs = {t: get_template(t).sha256 for t in STAGE_TEMPLATES[kind]}
-    refs.update({j: get_judge(j).template.sha256 for j in JUDGES[kind]})
-    return refs
+    """The sha256 of every template the kind's declared pipeline uses (generation and judges)."""
+    pipeline = pipeline_for(kind)
+    return {step.name: get_template(step.name).sha256 for step in pipeline.steps if step.template}
 
 
 def _rng(seed: int, *parts: object) -> random.Random:

@@ -12,9 +12,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from labgen.critic.config import CriticConfig
+from labgen.errors import PipelineError
 from labgen.generate.config import GenerateConfig
 from labgen.generate.filters import Candidate, Ledger, Slot
 from labgen.generate.parsing import Unparsed
+from labgen.generate.pipelines import CHECKS, Step, pipeline_for
 from labgen.generate.units import WorkUnit, request_seed
 from labgen.prompts import get_template
 from labgen.records import Verdict
@@ -45,6 +47,8 @@ class UnitWork:
         self.accounting = Accounting()
         self._on_drop = on_drop or (lambda: None)
         self._on_completion = on_completion
+        self.pipeline = pipeline_for(leaf.kind)
+        self._declared = self.pipeline.names()
         by_id = {seed.id: seed for seed in leaf.seed_examples}
         self.prompt_seeds = [by_id[seed_id] for seed_id in unit.seed_ids]
         self.seed_texts = tuple(f"{qna.question}\n{qna.answer}" for seed in leaf.seed_examples for qna in seed.qna)
@@ -58,6 +62,7 @@ class UnitWork:
     async def ask(self, stage: str, variables: dict[str, Any], slot: Slot,
                   candidate: Candidate | None = None) -> Completion | None:
         """Render the stage's template, ask the teacher; None (and a reject) when the request failed."""
+        self._require_declared(stage)
         template = get_template(stage)
         messages = template.render(**variables)
         params = self.config.sampling(stage, seed=request_seed(self.run.seed, self._seed_key, stage, *slot),
@@ -83,6 +88,7 @@ class UnitWork:
         """Run one teacher judge on the candidate; the Ledger keeps or drops it on the verdict."""
         from labgen.critic.judges import get_judge
 
+        self._require_declared(name)
         judge = get_judge(name, self.critic_config)
         params = replace(judge.params, seed=request_seed(self.run.seed, self._seed_key, name,
                                                                  *candidate.slot))
@@ -95,6 +101,28 @@ class UnitWork:
             self.ledger.teacher_failures += 1
         verdict = judge.parse(completion)
         return self._decide(candidate, [verdict], stage=name)
+
+    async def run_steps(self, steps: tuple[Step, ...], candidate: Candidate, *, finish_reason: str | None,
+                        prompt_text: str) -> bool:
+        """Take the candidate through declared judge and check steps in order; False at the first drop."""
+        for step in steps:
+            if step.role == CHECKS:
+                passed = self.check(candidate, finish_reason=finish_reason, prompt_text=prompt_text)
+            else:
+                passed = await self.judge(step.name, candidate, **self.step_inputs(step, candidate))
+            if not passed:
+                return False
+        return True
+
+    def step_inputs(self, step: Step, candidate: Candidate) -> dict[str, Any]:
+        """The variables a declared judge step takes, from the leaf and the candidate's fields."""
+        values: dict[str, Any] = {"task_description": self.leaf.description, "question": candidate.question or "",
+                                  "answer": candidate.answer or "", "context": candidate.context}
+        if "seed_examples" in step.inputs:
+            values["seed_examples"] = self.skill_examples()
+        if step.name != "judge_pair" and values["context"] is None:
+            values["context"] = ""
+        return {name: values[name] for name in step.inputs}
 
     def check(self, candidate: Candidate, *, finish_reason: str | None, prompt_text: str) -> bool:
         """The critic's deterministic checks (no tokens) on a candidate pair, before any judge is paid."""
@@ -156,6 +184,11 @@ class UnitWork:
         if self._on_completion is not None:
             self._on_completion(completion)
         return completion
+
+    def _require_declared(self, name: str) -> None:
+        if name not in self._declared:
+            raise PipelineError(f"the {self.leaf.kind} pipeline does not declare the step {name!r}",
+                                hint="add it to labgen/generate/pipelines.py, or use a declared step")
 
     def _decide(self, candidate: Candidate, verdicts: list[Verdict], *, stage: str | None = None) -> bool:
         passed = self.ledger.decide(candidate, verdicts, stage=stage)
