@@ -13,6 +13,8 @@ from labgen.cli.common import handle_errors
 from labgen.cli.teacher_options import teacher_options
 from labgen.errors import UsageError
 
+EMBEDDED_MAX_ROUNDS = 1  # the embedded teacher's default --max-rounds (others: GenerateConfig's)
+
 
 def _parse_max_tokens(values: tuple[str, ...]) -> dict[str, int]:
     out: dict[str, int] = {}
@@ -43,7 +45,8 @@ def _parse_max_tokens(values: tuple[str, ...]) -> dict[str, int]:
               "each leaf. [default 0.5]")
 @click.option("--per-request", type=int, default=None, help="Items asked of one generation request. [default 5]")
 @click.option("--max-rounds", type=int, default=None, help="Generation rounds a unit may use to reach its "
-              "target (caps teacher calls when the critic keeps rejecting). [default 1]")
+              "target: the request cap that stops a leaf whose outputs keep failing. [default 4; 1 on the "
+              "embedded teacher]")
 @click.option("--max-units-per-leaf", type=int, default=None, help="Hard cap on work units per leaf.")
 @click.option("--prompt-seeds", type=int, default=None, help="Seed examples shown per skill prompt (fewer when the context window is small). [default 10]")
 @click.option("--chunk-tokens", type=int, default=None, help="Most tokens of document per knowledge chunk "
@@ -72,13 +75,16 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
     """Generate synthetic training data for every leaf of TAXONOMY into --out."""
     from labgen.cli.teacher_options import teacher_from_cli
     from labgen.config import find_config_file
-    from labgen.generate.config import config_from_file
+    from labgen.generate.config import GenerateConfig, config_from_file
 
     if base is not None and not changed:
         raise UsageError("--base needs --changed", hint="add --changed to generate only the changed leaves")
     scale = {name: kwargs.pop(name) for name in ("target_per_seed", "per_request", "max_rounds", "max_units_per_leaf",
                                                  "prompt_seeds", "chunk_tokens", "context_window", "max_active_units")}
-    config = config_from_file(find_config_file(kwargs.get("config_path")))
+    teacher = teacher_from_cli(kwargs)  # constructing it loads nothing
+    # The embedded demo model runs one round per unit unless told otherwise: a first run in minutes.
+    defaults = GenerateConfig(max_rounds=EMBEDDED_MAX_ROUNDS) if teacher.backend == "local" else None
+    config = config_from_file(find_config_file(kwargs.get("config_path")), defaults)
     changes: dict[str, Any] = {name: value for name, value in scale.items() if value is not None}
     if seed is not None:
         changes["seed"] = seed
@@ -93,7 +99,6 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
         config = config.with_max_tokens(_parse_max_tokens(max_tokens))
     config = config.validated()
     changed_base = (base or "origin/main") if changed else None  # the diff falls back to main by itself
-    teacher = teacher_from_cli(kwargs)
     try:
         if dry_run:
             _print_dry_run(taxonomy, teacher, config, changed_base, skip_invalid)

@@ -61,7 +61,7 @@ class GenerateConfig:
     seed: int = 42
     target_per_seed: float = 0.5
     per_request: int = 5
-    max_rounds: int = 1
+    max_rounds: int = 4  # the request cap: rounds a unit may run to reach its target
     contexts_per_round: int = 1
     questions_per_context: int = 3
     max_units_per_leaf: int | None = None  # hard cap on units of a leaf, whatever the target

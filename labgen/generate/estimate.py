@@ -13,7 +13,7 @@ from typing import Any
 from labgen.generate.config import GenerateConfig
 from labgen.generate.plan import LeafPlan
 from labgen.prompts import get_template
-from labgen.generate.pipelines import CHECKS, FAN_OUT, GENERATE, Step, pipeline_for
+from labgen.generate.pipelines import CHECKS, FAN_OUT, GENERATE, Step, pipeline_for, round_capacity, round_counts
 from labgen.taxonomy.leaf import FREEFORM_SKILL, KNOWLEDGE
 
 
@@ -89,12 +89,15 @@ def estimate_leaf(plan: LeafPlan, config: GenerateConfig, count_tokens: Any) -> 
         examples = [{"id": s, "question": by_id[s].qna[0].question, "answer": by_id[s].qna[0].answer,
                      "context": by_id[s].context or ""} for s in unit.seed_ids]
         values = _stand_ins(leaf, unit, examples)
+        # The first round asks for what the unit needs, as the stage modules do (round_counts).
+        counts = round_counts(leaf.kind, unit, min(unit.target, round_capacity(leaf.kind, unit, config.answer_styles)),
+                              config.answer_styles)
         for branch in pipeline.branches(config.answer_styles):
             reaching = 1
             for step in branch:
                 if step.role == CHECKS:
                     continue
-                count = getattr(unit, step.count_from) if step.count_from else None
+                count = counts.get(step.name)
                 tally.step(step, {name: count if name == "count" else values[name] for name in step.inputs},
                            reaching)
                 if step.yields == FAN_OUT and count:

@@ -1,8 +1,9 @@
 """Freeform skills: new instructions from the leaf's seeds -> judge_instruction -> response ->
 deterministic checks -> judge_pair (keep >= 2 of 3) -> judge_safety.
 
-Each instruction moves to its next step as soon as its previous one returns; rounds of generation repeat
-until the unit has its target of kept samples or has used its rounds.
+Each instruction moves to its next step as soon as its previous one returns; rounds of generation repeat,
+each asking for what the unit still needs, until the unit has its target of kept samples or has used its
+rounds.
 """
 
 from __future__ import annotations
@@ -18,16 +19,16 @@ async def run_freeform_unit(work: UnitWork) -> None:
     unit = work.unit
     examples = work.skill_examples()
     for round_index in range(unit.max_rounds):
-        if work.ledger.kept_count >= unit.target:
+        if work.need() <= 0:
             return
         slot = (round_index,)
         completion = await work.ask("freeform_instructions",
                                     {"task_description": work.leaf.description, "seed_examples": examples,
-                                     "focus": unit.focus, "count": unit.per_request}, slot)
+                                     "focus": unit.focus, "count": work.round_counts()["freeform_instructions"]}, slot)
         if completion is None:
             continue
-        parsed = parse_list(completion.text, truncated=completion.finish_reason == "length",
-                            expected=unit.per_request)
+        # Items beyond the count asked are kept: they are paid for.
+        parsed = parse_list(completion.text, truncated=completion.finish_reason == "length")
         if not work.record_parse("parse_instructions", slot, completion.text, found=len(parsed.items),
                                  unparsed=parsed.unparsed, what="instructions"):
             continue

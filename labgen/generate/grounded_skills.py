@@ -17,32 +17,34 @@ async def run_grounded_unit(work: UnitWork) -> None:
     unit = work.unit
     examples = work.skill_examples()
     for round_index in range(unit.max_rounds):
-        if work.ledger.kept_count >= unit.target:
+        if work.need() <= 0:
             return
         slot = (round_index,)
+        counts = work.round_counts()  # what the round still needs, as contexts x questions on each
+        contexts, questions = counts["grounded_contexts"], counts["grounded_questions"]
         completion = await work.ask("grounded_contexts",
                                     {"task_description": work.leaf.description, "seed_examples": examples,
-                                     "focus": unit.focus, "count": unit.contexts_per_round}, slot)
+                                     "focus": unit.focus, "count": contexts}, slot)
         if completion is None:
             continue
-        parsed = parse_contexts(completion.text, truncated=completion.finish_reason == "length",
-                                expected=unit.contexts_per_round)
+        # Items beyond the count asked are kept: they are paid for.
+        parsed = parse_contexts(completion.text, truncated=completion.finish_reason == "length")
         if not work.record_parse("parse_contexts", slot, completion.text, found=len(parsed.items),
                                  unparsed=parsed.unparsed, what="contexts"):
             continue
-        await asyncio.gather(*(_one_context(work, examples, (round_index, index), context)
+        await asyncio.gather(*(_one_context(work, examples, (round_index, index), context, questions)
                                for index, context in enumerate(parsed.items)))
 
 
-async def _one_context(work: UnitWork, examples: list[dict[str, str]], slot: tuple[int, ...], context: str) -> None:
+async def _one_context(work: UnitWork, examples: list[dict[str, str]], slot: tuple[int, ...], context: str,
+                       questions: int) -> None:
     unit = work.unit
     completion = await work.ask("grounded_questions",
                                 {"task_description": work.leaf.description, "seed_examples": examples,
-                                 "context": context, "count": unit.questions_per_context}, slot)
+                                 "context": context, "count": questions}, slot)
     if completion is None:
         return
-    parsed = parse_list(completion.text, truncated=completion.finish_reason == "length",
-                        expected=unit.questions_per_context)
+    parsed = parse_list(completion.text, truncated=completion.finish_reason == "length")
     if not work.record_parse("parse_questions", slot, completion.text, found=len(parsed.items),
                              unparsed=parsed.unparsed, what="questions"):
         return

@@ -21,11 +21,14 @@ async def run_knowledge_unit(work: UnitWork) -> None:
                  "seed_context": seed.context or "",
                  "seed_qna": [{"question": q.question, "answer": q.answer} for q in seed.qna],
                  "chunk": unit.chunk.text, "count": unit.per_request}
+    styles = work.config.answer_styles
     for round_index in range(unit.max_rounds):
-        if work.ledger.kept_count >= unit.target:
+        if work.need() <= 0:
             return
-        await asyncio.gather(*(_one_style(work, variables, (round_index, style_index), style)
-                               for style_index, style in enumerate(work.config.answer_styles)))
+        counts = work.round_counts()  # what the round still needs, spread over the answer styles
+        await asyncio.gather(*(_one_style(work, {**variables, "count": counts[f"knowledge_qa_{style}"]},
+                                          (round_index, style_index), style)
+                               for style_index, style in enumerate(styles)))
 
 
 async def _one_style(work: UnitWork, variables: dict[str, object], slot: tuple[int, ...], style: str) -> None:
@@ -34,7 +37,8 @@ async def _one_style(work: UnitWork, variables: dict[str, object], slot: tuple[i
     completion = await work.ask(stage, variables, slot)
     if completion is None:
         return
-    parsed = parse_qa_pairs(completion.text, truncated=completion.finish_reason == "length", expected=unit.per_request)
+    # Pairs beyond the count asked are kept: they are paid for.
+    parsed = parse_qa_pairs(completion.text, truncated=completion.finish_reason == "length")
     if not work.record_parse(f"parse_qa_{style}", slot, completion.text, found=len(parsed.pairs),
                              unparsed=parsed.unparsed, what="question-answer pairs"):
         return

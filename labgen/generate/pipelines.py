@@ -11,7 +11,9 @@ takes and what it gives.)
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 from labgen.taxonomy.leaf import FREEFORM_SKILL, GROUNDED_SKILL, KNOWLEDGE
 
@@ -34,7 +36,6 @@ class Step:
     yields: str = ONE  # FAN_OUT: one request gives several candidates
     gate: bool = False  # a judge that runs before the answer is paid for
     answer_style: str | None = None  # knowledge: the style of answer the step asks for
-    count_from: str | None = None  # FAN_OUT steps: the WorkUnit field that says how many items to ask for
 
     @property
     def template(self) -> str | None:
@@ -96,7 +97,7 @@ _CHECK_INPUTS = ("question", "answer", "context", "finish_reason", "prompt_text"
 
 FREEFORM_PIPELINE = Pipeline(FREEFORM_SKILL, (
     Step("freeform_instructions", GENERATE, _SEEDS + ("focus", "count"), ("question",), parser="list",
-         yields=FAN_OUT, count_from="per_request"),
+         yields=FAN_OUT),
     Step("judge_instruction", JUDGE, _SEEDS + ("question",), gate=True),
     Step("freeform_response", GENERATE, _SEEDS + ("instruction",), ("answer",), parser="answer"),
     Step("checks", CHECKS, _CHECK_INPUTS),
@@ -106,9 +107,9 @@ FREEFORM_PIPELINE = Pipeline(FREEFORM_SKILL, (
 
 GROUNDED_PIPELINE = Pipeline(GROUNDED_SKILL, (
     Step("grounded_contexts", GENERATE, _SEEDS + ("focus", "count"), ("context",), parser="contexts",
-         yields=FAN_OUT, count_from="contexts_per_round"),
+         yields=FAN_OUT),
     Step("grounded_questions", GENERATE, _SEEDS + ("context", "count"), ("question",), parser="list",
-         yields=FAN_OUT, count_from="questions_per_context"),
+         yields=FAN_OUT),
     Step("judge_question", JUDGE, ("task_description", "context", "question"), gate=True),
     Step("grounded_response", GENERATE, _SEEDS + ("context", "question"), ("answer",), parser="answer"),
     Step("checks", CHECKS, _CHECK_INPUTS),
@@ -127,9 +128,9 @@ _KNOWLEDGE_CURATION = (
 )
 KNOWLEDGE_PIPELINE = Pipeline(KNOWLEDGE, (
     Step("knowledge_qa_short", GENERATE, _KNOWLEDGE_INPUTS, ("question", "answer", "context"), parser="qa_pairs",
-         yields=FAN_OUT, answer_style="short", count_from="per_request"),
+         yields=FAN_OUT, answer_style="short"),
     Step("knowledge_qa_long", GENERATE, _KNOWLEDGE_INPUTS, ("question", "answer", "context"), parser="qa_pairs",
-         yields=FAN_OUT, answer_style="long", count_from="per_request"),
+         yields=FAN_OUT, answer_style="long"),
 ) + _KNOWLEDGE_CURATION)
 
 # `labgen critique`: any question-answer row; the context judges run only on rows with a context.
@@ -144,6 +145,28 @@ CRITIQUE_PIPELINE = Pipeline("critique", (
 ))
 
 PIPELINES: dict[str, Pipeline] = {p.kind: p for p in (FREEFORM_PIPELINE, GROUNDED_PIPELINE, KNOWLEDGE_PIPELINE)}
+
+
+def round_counts(kind: str, unit: Any, wanted: int, answer_styles: tuple[str, ...] = ("short", "long")) -> dict[str, int]:
+    """The `count` each fan-out step of one round asks for, so the round yields about `wanted` items
+    (grounded: contexts x questions on each; knowledge: spread over the answer styles)."""
+    if kind == GROUNDED_SKILL:
+        contexts = min(unit.contexts_per_round, math.ceil(wanted / unit.questions_per_context))
+        return {"grounded_contexts": contexts,
+                "grounded_questions": min(unit.questions_per_context, math.ceil(wanted / contexts))}
+    if kind == KNOWLEDGE:
+        per_style = min(unit.per_request, math.ceil(wanted / max(1, len(answer_styles))))
+        return {f"knowledge_qa_{style}": per_style for style in answer_styles}
+    return {"freeform_instructions": min(unit.per_request, wanted)}
+
+
+def round_capacity(kind: str, unit: Any, answer_styles: tuple[str, ...] = ("short", "long")) -> int:
+    """The most items one round of the unit may ask for."""
+    if kind == GROUNDED_SKILL:
+        return unit.contexts_per_round * unit.questions_per_context
+    if kind == KNOWLEDGE:
+        return unit.per_request * max(1, len(answer_styles))
+    return unit.per_request
 
 
 def pipeline_for(kind: str) -> Pipeline:

@@ -7,6 +7,7 @@ accounting on the candidate, teacher failures and verdicts handed to the Ledger.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -16,7 +17,7 @@ from labgen.errors import PipelineError
 from labgen.generate.config import GenerateConfig
 from labgen.generate.filters import Candidate, Ledger, Slot
 from labgen.generate.parsing import Unparsed
-from labgen.generate.pipelines import CHECKS, Step, pipeline_for
+from labgen.generate.pipelines import CHECKS, Step, pipeline_for, round_capacity, round_counts
 from labgen.generate.units import WorkUnit, request_seed
 from labgen.prompts import get_template
 from labgen.records import Verdict
@@ -57,6 +58,21 @@ class UnitWork:
     def skill_examples(self) -> list[dict[str, str]]:
         return [{"id": s.id, "question": s.qna[0].question, "answer": s.qna[0].answer, "context": s.context or ""}
                 for s in self.prompt_seeds]
+
+    # ----- how much to ask for ----------------------------------------------------------------
+    def need(self) -> int:
+        """Kept samples the unit still lacks."""
+        return self.unit.target - self.ledger.kept_count
+
+    def round_counts(self) -> dict[str, int]:
+        """The `count` of each fan-out step of the next round: what the unit still needs at the yield its
+        own rounds have shown (at most twice the need, never more than a round holds). Depends only on
+        this unit's results, so a rerun asks the same."""
+        tried = self.ledger.kept_count + len(self.ledger.drops)
+        rate = max(0.5, self.ledger.kept_count / tried) if tried else 1.0
+        styles = self.config.answer_styles
+        most = round_capacity(self.leaf.kind, self.unit, styles)
+        return round_counts(self.leaf.kind, self.unit, max(1, min(most, math.ceil(self.need() / rate))), styles)
 
     # ----- teacher calls --------------------------------------------------------------------
     async def ask(self, stage: str, variables: dict[str, Any], slot: Slot,

@@ -8,10 +8,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from labgen.generate import GenerateConfig, generate
+from labgen.store.answers import request_key
 from tests.fakes import FakeTeacher, plausible_answer
 from tests.generate.conftest import FREEFORM, GROUNDED, KNOWLEDGE
 
-CONFIG = GenerateConfig(dedup=False)
+# One round per unit: stricter settings cannot start new rounds, so a rerun needs no new request.
+CONFIG = GenerateConfig(dedup=False, max_rounds=1)
 LEAVES = (FREEFORM, GROUNDED, KNOWLEDGE)
 
 
@@ -60,3 +62,23 @@ def test_the_stricter_settings_do_change_the_kept_set(taxonomy: Path, tmp_path: 
     strict = replace(CONFIG, critic=CONFIG.critic.with_overrides(min_lexical_support=0.95, pair_min_score=3))
     generate(taxonomy, tmp_path / "strict", fake(), strict)
     assert _files(tmp_path / "default") != _files(tmp_path / "strict")
+
+
+def test_with_rounds_left_a_stricter_rerun_asks_only_for_the_new_rounds(taxonomy: Path, tmp_path: Path) -> None:
+    """Stricter settings leave units short of their target; with rounds left they start new rounds, and
+    only those requests reach the teacher (every earlier one is answered from the store)."""
+    config = replace(CONFIG, max_rounds=3)
+    out = tmp_path / "out"
+    first_teacher = fake()
+    generate(taxonomy, out, first_teacher, config)
+    strict = replace(config, critic=config.critic.with_overrides(pair_min_score=3, min_lexical_support=0.95))
+    rerun_teacher = fake()
+    generate(taxonomy, out, rerun_teacher, strict)
+    identity = first_teacher.identity()
+    first_keys = {request_key(r, identity) for r in first_teacher.history}
+    assert rerun_teacher.history  # the stricter critic left some unit short: a new round was needed
+    assert all(request.tag[1][0] >= 1 for request in rerun_teacher.history)  # only rounds after the first
+    assert not any(request_key(r, identity) in first_keys for r in rerun_teacher.history)
+    fresh = tmp_path / "fresh"
+    generate(taxonomy, fresh, fake(), strict)
+    assert _files(out) == _files(fresh)

@@ -4,6 +4,7 @@ derive from the declarations; a stage that uses an undeclared template or judge 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from labgen.taxonomy.leaf import FREEFORM_SKILL, GROUNDED_SKILL, KNOWLEDGE
 from labgen.tokens import estimate_message_tokens
 from tests.fakes import FakeTeacher, plausible_answer
 from tests.generate.conftest import FREEFORM, GROUNDED, KNOWLEDGE as KNOWLEDGE_LEAF
-from tests.generate.test_stages import run_unit
+from tests.generate.test_stages import UNIT_CONFIG, run_unit
 
 KIND_OF = {FREEFORM: FREEFORM_SKILL, GROUNDED: GROUNDED_SKILL, KNOWLEDGE_LEAF: KNOWLEDGE}
 
@@ -73,14 +74,14 @@ def test_plan_keys_and_estimates_follow_the_declaration(taxonomy: Path, leaf_pat
     leaf = {leaf.path: leaf for leaf in select_leaves(taxonomy).leaves}[leaf_path]
     pipeline = pipeline_for(leaf.kind)
     assert set(template_refs(leaf.kind)) == {s.name for s in pipeline.steps if s.role in (GENERATE, JUDGE)}
-    config = GenerateConfig()
+    config = replace(UNIT_CONFIG, max_rounds=1)
     documents = leaf_documents(leaf, taxonomy) if leaf.document else None
     plan = plan_leaf(leaf, config, teacher_identity={"model": "m"}, window=8192,
                      count_tokens=estimate_message_tokens, documents=documents)
-    # One round of one unit, every candidate passing, is exactly what the fake teacher sees in a unit
-    # whose target is met in its first round.
+    # One round of one unit, every candidate passing, is exactly what the fake teacher sees in a
+    # one-round unit.
     teacher = FakeTeacher(responder=plausible_answer)
-    run_unit(taxonomy, leaf_path, teacher)
+    run_unit(taxonomy, leaf_path, teacher, config)
     single = type(plan)(plan.leaf, plan.scale, plan.units[:1], plan.target)
     assert estimate_leaf(single, config, estimate_message_tokens).requests_round == len(teacher.history)
 

@@ -153,13 +153,15 @@ def test_dry_run_estimates_without_calling_the_teacher(taxonomy: Path) -> None:
     estimates = {e.leaf: e for e in dry_run(taxonomy, teacher, CONFIG)}
     assert teacher.history == []
     freeform = estimates[FREEFORM]
-    # One unit of five instructions: generation + 5 x (judge, response, pair judge, safety judge).
-    assert (freeform.units, freeform.requests_round) == (1, 21)
-    assert freeform.requests_max == 21 * CONFIG.max_rounds
+    # One unit asking for the leaf's target of 3 instructions (not the 5 a request may hold):
+    # generation + 3 x (judge, response, pair judge, safety judge).
+    assert freeform.target == 3
+    assert (freeform.units, freeform.requests_round) == (1, 13)
+    assert freeform.requests_max == 13 * CONFIG.max_rounds
     assert freeform.prompt_tokens_round > 0 and freeform.completion_tokens_round > 0
     # And the real run with every candidate passing spends exactly the estimated requests.
     real = fake()
     out = taxonomy.parent / "out"
     generate(taxonomy, out, real, CONFIG)
     freeform_units = {p.stem for p in (UnitStore(out).root / FREEFORM).glob("u-*.json")}
-    assert len([r for r in real.history if r.tag[0] in freeform_units]) == 21
+    assert len([r for r in real.history if r.tag[0] in freeform_units]) == 13

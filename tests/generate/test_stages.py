@@ -22,6 +22,8 @@ from labgen.tokens import estimate_message_tokens
 from tests.fakes import FakeFailure, FakeTeacher, plausible_answer
 from tests.generate.conftest import FREEFORM, GROUNDED, KNOWLEDGE
 
+# One unit whose target (5 of 5 seeds) is what one request holds, so a first round asks for 5.
+UNIT_CONFIG = GenerateConfig(target_per_seed=1.0)
 RUNNERS = {FREEFORM: run_freeform_unit, GROUNDED: run_grounded_unit, KNOWLEDGE: run_knowledge_unit}
 
 
@@ -31,7 +33,7 @@ def _leaves(taxonomy: Path) -> dict:
 
 def run_unit(taxonomy: Path, leaf_path: str, teacher: FakeTeacher, config: GenerateConfig | None = None,
              index: int = 0) -> tuple[UnitWork, dict]:
-    config = config or GenerateConfig()
+    config = config or UNIT_CONFIG
     leaf = _leaves(taxonomy)[leaf_path]
     docs = leaf_documents(leaf, taxonomy) if leaf.document else None
     plan = plan_leaf(leaf, config, teacher_identity=teacher.identity(), window=8192,
@@ -76,7 +78,7 @@ def test_prompts_use_only_this_leafs_seeds_with_a_byte_identical_leaf_prefix(tax
 def test_judge_drop_becomes_a_reject_with_stage_reason_and_raw(taxonomy: Path) -> None:
     teacher = FakeTeacher(responder=plausible_answer,
                           queued={"judge_instruction": ["Reason: off task.\nVerdict: NO"]})
-    _, result = run_unit(taxonomy, FREEFORM, teacher, replace(GenerateConfig(), max_rounds=1))
+    _, result = run_unit(taxonomy, FREEFORM, teacher, replace(UNIT_CONFIG, max_rounds=1))
     assert len(result["samples"]) == 4
     [reject] = [r for r in result["rejects"] if r["stage"] == "judge_instruction"]
     assert reject["raw"] == "Reason: off task.\nVerdict: NO"
@@ -88,7 +90,7 @@ def test_judge_drop_becomes_a_reject_with_stage_reason_and_raw(taxonomy: Path) -
 
 def test_pair_rated_one_is_dropped_and_safety_never_asked(taxonomy: Path) -> None:
     teacher = FakeTeacher(responder=plausible_answer, by_stage={"judge_pair": "Reason: wrong.\nScore: 1"})
-    _, result = run_unit(taxonomy, FREEFORM, teacher, replace(GenerateConfig(), max_rounds=1))
+    _, result = run_unit(taxonomy, FREEFORM, teacher, replace(UNIT_CONFIG, max_rounds=1))
     assert result["samples"] == []
     assert {r["stage"] for r in result["rejects"]} == {"judge_pair"}
     assert teacher.calls("judge_safety") == []
@@ -97,14 +99,14 @@ def test_pair_rated_one_is_dropped_and_safety_never_asked(taxonomy: Path) -> Non
 def test_unparsable_generation_is_a_reject_keeping_the_raw_output(taxonomy: Path) -> None:
     raw = "I'm sorry, but as an AI I cannot"
     teacher = FakeTeacher(responder=plausible_answer, by_stage={"freeform_instructions": (raw, "length")})
-    _, result = run_unit(taxonomy, FREEFORM, teacher, replace(GenerateConfig(), max_rounds=1))
+    _, result = run_unit(taxonomy, FREEFORM, teacher, replace(UNIT_CONFIG, max_rounds=1))
     assert result["samples"] == []
     assert [(r["stage"], r["raw"]) for r in result["rejects"]] == [("parse_instructions", raw)]
 
 
 def test_a_failing_critic_stops_at_the_round_cap(taxonomy: Path) -> None:
     teacher = FakeTeacher(responder=plausible_answer, by_stage={"judge_instruction": "Verdict: NO"})
-    config = replace(GenerateConfig(), max_rounds=3)
+    config = replace(UNIT_CONFIG, max_rounds=3)
     _, result = run_unit(taxonomy, FREEFORM, teacher, config)
     assert len(teacher.calls("freeform_instructions")) == 3
     assert result["samples"] == [] and len(result["rejects"]) == 15
@@ -112,13 +114,13 @@ def test_a_failing_critic_stops_at_the_round_cap(taxonomy: Path) -> None:
 
 def test_a_unit_that_reaches_its_target_asks_no_more(taxonomy: Path) -> None:
     teacher = FakeTeacher(responder=plausible_answer)
-    run_unit(taxonomy, FREEFORM, teacher, replace(GenerateConfig(), max_rounds=4))
+    run_unit(taxonomy, FREEFORM, teacher, replace(UNIT_CONFIG, max_rounds=4))
     assert len(teacher.calls("freeform_instructions")) == 1
 
 
 def test_teacher_failure_is_a_reject_and_leaves_the_unit_incomplete(taxonomy: Path) -> None:
     teacher = FakeTeacher(responder=plausible_answer, queued={"freeform_response": [FakeFailure("HTTP 500")]})
-    _, result = run_unit(taxonomy, FREEFORM, teacher, replace(GenerateConfig(), max_rounds=1))
+    _, result = run_unit(taxonomy, FREEFORM, teacher, replace(UNIT_CONFIG, max_rounds=1))
     assert result["complete"] is False
     assert any(r["reason"] == "teacher failed: HTTP 500" and r["stage"] == "freeform_response"
                for r in result["rejects"])
@@ -128,14 +130,14 @@ def test_teacher_failure_is_a_reject_and_leaves_the_unit_incomplete(taxonomy: Pa
 def test_a_prompt_too_long_for_the_window_is_a_final_reject_not_a_retry(taxonomy: Path) -> None:
     too_long = FakeFailure("prompt of 2300 tokens does not fit the 2048-token window", kind="context_length")
     teacher = FakeTeacher(responder=plausible_answer, queued={"freeform_response": [too_long]})
-    _, result = run_unit(taxonomy, FREEFORM, teacher, replace(GenerateConfig(), max_rounds=1))
+    _, result = run_unit(taxonomy, FREEFORM, teacher, replace(UNIT_CONFIG, max_rounds=1))
     assert result["complete"] is True
     assert [r["reason"].split(":")[0] for r in result["rejects"]] == ["prompt too long"]
 
 
 def test_grounded_unit_answers_from_its_context_and_judges_grounding(taxonomy: Path) -> None:
     teacher = FakeTeacher(responder=plausible_answer)
-    _, result = run_unit(taxonomy, GROUNDED, teacher, replace(GenerateConfig(), max_rounds=1, contexts_per_round=2,
+    _, result = run_unit(taxonomy, GROUNDED, teacher, replace(UNIT_CONFIG, max_rounds=1, contexts_per_round=2,
                                                               questions_per_context=2))
     stages = {r.stage for r in teacher.history}
     assert stages == {"grounded_contexts", "grounded_questions", "judge_question", "grounded_response",
@@ -165,7 +167,7 @@ def test_knowledge_unit_makes_short_and_long_answers_from_one_chunk(taxonomy: Pa
 def test_deterministic_checks_run_before_any_judge_tokens(taxonomy: Path) -> None:
     # An empty answer fails the critic's `empty` check; no pair judge may be paid for it.
     teacher = FakeTeacher(responder=plausible_answer, by_stage={"freeform_response": "   "})
-    _, result = run_unit(taxonomy, FREEFORM, teacher, replace(GenerateConfig(), max_rounds=1))
+    _, result = run_unit(taxonomy, FREEFORM, teacher, replace(UNIT_CONFIG, max_rounds=1))
     assert teacher.calls("judge_pair") == []
     assert {r["stage"] for r in result["rejects"]} == {"empty"}
 
