@@ -15,13 +15,15 @@ from labgen.cli.common import handle_errors
               help="Also write a self-contained HTML page with charts to this file.")
 @click.option("--steps", type=click.IntRange(2, 101), default=21, show_default=True,
               help="Thresholds of the critic-score sweep, from 0 to 1.")
+@click.option("--score-steps", type=click.IntRange(2, 101), default=11, show_default=True,
+              help="Thresholds of each check's and judge's own score sweep, from 0 to 1 (plus the configured one).")
 @handle_errors
-def report(out_dir: Path, html_file: Path | None, steps: int) -> None:
-    """Summarise the run in OUT_DIR: counts, rejects, distribution, tokens, threshold sweep."""
+def report(out_dir: Path, html_file: Path | None, steps: int, score_steps: int) -> None:
+    """Summarise the run in OUT_DIR: counts, rejects, distribution, tokens, threshold sweeps."""
     from labgen.jsonl import write_text_atomic
     from labgen.report import render_html, render_text, summarize_run
 
-    summary = summarize_run(out_dir, sweep_steps=steps)
+    summary = summarize_run(out_dir, sweep_steps=steps, score_steps=score_steps)
     click.echo(render_text(summary), nl=False)
     if html_file is not None:
         write_text_atomic(html_file, render_html(summary))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from labgen.report.score_sweep import SWEEP_COLUMNS, sweep_rows, sweep_title
 from labgen.report.summary import LEAF_COLUMNS, RunSummary
 from labgen.report.svg import horizontal_bars, line_chart
 
@@ -72,6 +73,15 @@ def render_html(summary: RunSummary, *, max_reasons: int = 25) -> str:
                [[p.threshold, p.kept, p.leaves_with_samples, p.entropy_bits, p.normalized_entropy]
                 for p in summary.sweep]),
     ]
+    if summary.score_sweeps:
+        body += ["<h2>Threshold sweep per score</h2>",
+                 "<p>For each check or judge score, what a rule &ldquo;drop when score &lt; threshold&rdquo; would do: "
+                 "<b>kept</b> and <b>drops</b>, the kept samples it keeps and newly drops (a sample without the "
+                 "score is kept); <b>caught</b>, the rejects of other checks carrying the score that it would also "
+                 "have caught, and their share; <b>let through</b>, its own rejects scoring at or above it. "
+                 "Rows with equal counts are folded; * marks the run's configured threshold.</p>"]
+        for sweep in summary.score_sweeps:
+            body += [f"<h3>{escape(sweep_title(sweep))}</h3>", _table(SWEEP_COLUMNS, sweep_rows(sweep))]
     title = f"labgen report: {summary.out_dir}"
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"

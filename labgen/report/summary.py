@@ -2,7 +2,8 @@
 
 Counts come from the files themselves (samples.jsonl and rejects.jsonl lines), tokens and `generated`
 from stats.json (teacher accounting), run metadata from run.json. A sample without a critic score passes
-every threshold of the sweep (nothing judged it, so nothing would filter it).
+every threshold of the sweep (nothing judged it, so nothing would filter it). The per-score sweeps
+(score_sweep.py) are fed from the same single pass over the leaf files.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from labgen.errors import OutputError
 from labgen.jsonl import read_jsonl
+from labgen.report.score_sweep import ScoreSweep, ScoreSweepCounter, configured_thresholds
 
 DEDUP_STAGES = ("dedup", "decontaminate")
 
@@ -93,10 +95,11 @@ class RunSummary:
     by_kind: Distribution
     sweep: tuple[SweepPoint, ...]
     contamination: int  # samples removed for overlapping an evaluation item (dedup.json)
+    score_sweeps: tuple[ScoreSweep, ...] = ()  # one per check or judge score (score_sweep.py)
 
 
-def summarize_run(out_dir: Path, sweep_steps: int = 21) -> RunSummary:
-    """Read a run directory (docs/formats.md) and compute the report's figures."""
+def summarize_run(out_dir: Path, sweep_steps: int = 21, score_steps: int = 11) -> RunSummary:
+    """Read a run directory (docs/formats.md) and compute the report's figures, streaming its leaf files."""
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise OutputError("run directory not found", path=out_dir, hint="pass the OUT folder of `labgen generate`")
@@ -105,10 +108,13 @@ def summarize_run(out_dir: Path, sweep_steps: int = 21) -> RunSummary:
     if not leaf_paths:
         raise OutputError("no leaf outputs (samples.jsonl, rejects.jsonl or stats.json) in this folder",
                           path=out_dir, hint="pass the OUT folder of `labgen generate`")
+    parameters = run.get("parameters")
+    per_score = ScoreSweepCounter(score_steps, configured_thresholds(
+        parameters.get("critic") if isinstance(parameters, dict) else None))
     leaves: list[LeafSummary] = []
     scores: dict[str, list[float]] = {}
     for leaf in leaf_paths:
-        summary, leaf_scores = _summarize_leaf(out_dir, leaf, run)
+        summary, leaf_scores = _summarize_leaf(out_dir, leaf, run, per_score)
         leaves.append(summary)
         scores[leaf] = leaf_scores
     by_reason: Counter[str] = Counter()
@@ -136,7 +142,8 @@ def summarize_run(out_dir: Path, sweep_steps: int = 21) -> RunSummary:
         by_leaf=Distribution.of({leaf_summary.leaf: leaf_summary.kept for leaf_summary in leaves}),
         by_kind=Distribution.of(dict(sorted(kinds.items()))),
         sweep=threshold_sweep(scores, sweep_steps),
-        contamination=len(dedup.get("contamination") or ()) if isinstance(dedup, dict) else 0)
+        contamination=len(dedup.get("contamination") or ()) if isinstance(dedup, dict) else 0,
+        score_sweeps=per_score.sweeps())
 
 
 def threshold_sweep(scores: Mapping[str, Sequence[float]], steps: int = 21) -> tuple[SweepPoint, ...]:
@@ -154,7 +161,8 @@ def threshold_sweep(scores: Mapping[str, Sequence[float]], steps: int = 21) -> t
     return tuple(points)
 
 
-def _summarize_leaf(out_dir: Path, leaf: str, run: Mapping[str, Any]) -> tuple[LeafSummary, list[float]]:
+def _summarize_leaf(out_dir: Path, leaf: str, run: Mapping[str, Any],
+                    per_score: ScoreSweepCounter) -> tuple[LeafSummary, list[float]]:
     folder = out_dir / leaf
     stats = _read_json(folder / "stats.json")
     kind = str(stats.get("kind") or "")
@@ -166,11 +174,13 @@ def _summarize_leaf(out_dir: Path, leaf: str, run: Mapping[str, Any]) -> tuple[L
             kind = kind or str(row.get("kind") or "")
             score = (row.get("critic") or {}).get("score") if isinstance(row.get("critic"), dict) else None
             scores.append(float(score) if isinstance(score, (int, float)) else math.nan)
+            per_score.add_sample(row.get("critic"))
     rejected_by: Counter[str] = Counter()
     if (folder / "rejects.jsonl").exists():
         for row in read_jsonl(folder / "rejects.jsonl"):
             kind = kind or str(row.get("kind") or "")
             rejected_by[f"{row.get('stage')}/{row.get('reason')}"] += 1
+            per_score.add_reject(row)
     elif isinstance(stats.get("rejected_by"), dict):
         rejected_by.update({str(k): int(v) for k, v in stats["rejected_by"].items()})
     rejected = sum(rejected_by.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from labgen.report.score_sweep import SWEEP_COLUMNS, sweep_rows, sweep_title
 from labgen.report.summary import LEAF_COLUMNS, RunSummary
 from labgen.report.table import format_table
 
@@ -52,9 +53,16 @@ def render_text(summary: RunSummary, *, max_reasons: int = 20) -> str:
     out.append("")
 
     out.append("Critic threshold sweep (kept if critic score >= threshold)")
-    sweep_rows = [[p.threshold, p.kept, p.leaves_with_samples, p.entropy_bits, p.normalized_entropy]
-                  for p in summary.sweep]
-    out.append(format_table(["threshold", "kept", "leaves", "entropy bits", "normalized"], sweep_rows, indent="  "))
+    combined_rows = [[p.threshold, p.kept, p.leaves_with_samples, p.entropy_bits, p.normalized_entropy]
+                     for p in summary.sweep]
+    out.append(format_table(["threshold", "kept", "leaves", "entropy bits", "normalized"], combined_rows,
+                            indent="  "))
+    if summary.score_sweeps:
+        out += ["", "Threshold sweep per score (drop when score < threshold; equal rows folded, * = configured)",
+                "  kept/drops: kept samples it keeps/newly drops; caught: rejects of other checks it would also",
+                "  have caught (share of those carrying the score); let through: its own rejects scoring >= threshold"]
+        for sweep in summary.score_sweeps:
+            out += ["", "  " + sweep_title(sweep), format_table(SWEEP_COLUMNS, sweep_rows(sweep), indent="    ")]
     return "\n".join(out) + "\n"
 
 
