@@ -7,6 +7,8 @@ The server (tests/generate/stage_server.py) answers every stage plausibly so the
     (from the first request to the last request's start) and over the whole run,
   - prefix share per generation stage: the fraction of each prompt's tokens that repeat the previous
     prompt of the same stage and leaf (what a server's prefix cache can reuse),
+  - the kept count of the first run against the target (ceil(target_per_seed x seeds) per leaf), after
+    curation and dedup, with the leaves left short,
   - a second run into the same OUT with changed critic thresholds and system prompt: its teacher
     requests and its time against the first run's. With --max-rounds 1 they must be 0 (the answer store
     holds every request); with more rounds, a unit that the stricter critic leaves short of its target
@@ -18,6 +20,7 @@ The server (tests/generate/stage_server.py) answers every stage plausibly so the
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import resource
 import subprocess
@@ -30,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.fakes import diverse_answer  # noqa: E402
 from tests.generate.stage_server import StageServer  # noqa: E402
 
 _PIECE = re.compile(r"\w+|[^\w\s]|\s+")
@@ -83,20 +87,32 @@ def prefix_shares(log: list[dict]) -> dict[str, float]:
     return {stage: sum(v) / len(v) for stage, v in sorted(shares.items())}
 
 
+def leaf_targets(taxonomy: Path, target_per_seed: float) -> dict[str, int]:
+    """What each leaf should hold: ceil(target_per_seed x its seed examples)."""
+    import math
+
+    from labgen.generate.selection import select_leaves
+
+    return {leaf.path: max(1, math.ceil(target_per_seed * len(leaf.seed_examples)))
+            for leaf in select_leaves(taxonomy).leaves}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--taxonomy", default=str(ROOT / "taxonomy"))
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per request at the server")
     parser.add_argument("--max-in-flight", type=int, default=32)
     parser.add_argument("--target-per-seed", type=float, default=4)
-    parser.add_argument("--max-rounds", type=int, default=2)
+    parser.add_argument("--max-rounds", type=int, default=4)
     args = parser.parse_args()
     labgen = str(Path(sys.executable).parent / "labgen")
-    with StageServer(latency_s=args.latency) as server, tempfile.TemporaryDirectory() as tmp:
+    # diverse_answer: new text for every item, grounded answers, judges that pass: a scripted teacher whose
+    # outputs the critic and dedup keep, so the kept count measures how runs reach their target.
+    with StageServer(latency_s=args.latency, answers=diverse_answer) as server, tempfile.TemporaryDirectory() as tmp:
         command = [labgen, "generate", args.taxonomy, "--out", str(Path(tmp) / "out"), "--teacher", "openai",
                    "--teacher-url", server.base_url, "--max-in-flight", str(args.max_in_flight),
                    "--target-per-seed", str(args.target_per_seed), "--max-rounds", str(args.max_rounds),
-                   "--no-dedup", "--quiet"]
+                   "--quiet"]
         started = time.monotonic()
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(command, capture_output=True, text=True)
@@ -106,6 +122,8 @@ def main() -> None:
         if done.returncode != 0:
             sys.exit(f"labgen generate failed ({done.returncode}):\n{done.stderr}")
         log = list(server.log)
+        first_kept = {path: counts["kept"] for path, counts in
+                      json.loads((Path(tmp) / "out" / "run.json").read_text())["leaves"].items()}
         # A second run into the same OUT with stricter critic thresholds and another system prompt: every
         # unit is curated again, every answer must come from the answer store.
         config = Path(tmp) / "labgen.yaml"
@@ -117,6 +135,7 @@ def main() -> None:
         if again.returncode != 0:
             sys.exit(f"labgen generate (second run) failed ({again.returncode}):\n{again.stderr}")
         rerun_requests = len(server.log) - len(log)
+    targets = leaf_targets(Path(args.taxonomy), args.target_per_seed)
     first = min(e["start"] for e in log)
     last_end = max(e["end"] for e in log)
     last_start = max(e["start"] for e in log)
@@ -139,6 +158,12 @@ def main() -> None:
         print(f"prefix share {stage}: {100 * share:.0f}%")
     if skill:
         print(f"prefix share, skill stages (mean): {100 * sum(skill) / len(skill):.0f}%")
+    wanted, kept = sum(targets.values()), sum(first_kept.values())
+    short = {leaf: (first_kept.get(leaf, 0), target) for leaf, target in targets.items()
+             if first_kept.get(leaf, 0) < target}
+    print(f"kept against the target (after curation and dedup): {kept} of {wanted} "
+          f"({100 * kept / max(1, wanted):.1f}%); leaves short: "
+          + (", ".join(f"{leaf} {k}/{t}" for leaf, (k, t) in sorted(short.items())) or "none"))
     print(f"second run, stricter critic thresholds and a new system prompt: {rerun_requests} teacher requests, "
           f"{rerun_wall:.2f}s wall ({100 * rerun_wall / wall:.0f}% of the first run's)")
 

@@ -131,3 +131,58 @@ def _count(request: ChatRequest) -> int:
 
     match = re.search(r"Write (\d+) new", request.messages[-1]["content"])
     return int(match.group(1)) if match else 3
+
+
+_ADJECTIVES = ("quiet", "bright", "narrow", "ancient", "busy", "gentle", "frozen", "crowded", "hidden", "sunny",
+               "rusty", "tiny", "vast", "noisy", "golden", "muddy", "silver", "empty", "wooden", "distant",
+               "careful", "patient", "curious", "sleepy", "brave", "clever", "tired", "eager", "proud", "calm")
+_NOUNS = ("harbour", "garden", "market", "forest", "bridge", "library", "kitchen", "village", "station", "river",
+          "lantern", "teacher", "farmer", "baker", "sailor", "painter", "doctor", "child", "engine", "window",
+          "meadow", "castle", "island", "valley", "orchard", "workshop", "museum", "tunnel", "canal", "tower",
+          "bicycle", "ladder", "basket", "mirror", "blanket", "compass", "notebook", "kettle", "violin", "candle")
+_VERBS = ("repairs", "paints", "visits", "watches", "carries", "cleans", "builds", "describes", "measures",
+          "follows", "opens", "crosses", "guards", "explores", "counts", "sorts", "collects", "protects",
+          "studies", "decorates", "lights", "fills", "moves", "checks", "draws", "finds", "keeps", "brings")
+
+
+def _sentence(rng: Any) -> str:
+    return (f"The {rng.choice(_ADJECTIVES)} {rng.choice(_NOUNS)} {rng.choice(_VERBS)} the "
+            f"{rng.choice(_ADJECTIVES)} {rng.choice(_NOUNS)} near the {rng.choice(_NOUNS)} every "
+            f"{rng.choice(_ADJECTIVES)} morning.")
+
+
+def diverse_answer(request: ChatRequest) -> str:
+    """Like plausible_answer, but every item is new English text drawn from a seeded word bank, so items
+    of different requests are not near-duplicates, and answers from a context copy its sentences (they
+    are grounded): a scripted teacher whose output the critic and dedup keep, for reach-the-target runs."""
+    import random
+    import re
+
+    rng = random.Random(_key(request))
+    stage = request.stage
+    content = request.messages[-1]["content"] if request.messages else ""
+    if stage in ("freeform_instructions", "grounded_questions"):
+        return "\n".join(f"{i + 1}. Explain why {_sentence(rng)[4:-1].lower()}?" for i in range(_count(request)))
+    if stage == "grounded_contexts":
+        return "\n\n".join(f"Context {i + 1}:\n" + " ".join(_sentence(rng) for _ in range(4))
+                           for i in range(_count(request)))
+    if stage == "freeform_response":
+        return "Response: " + " ".join(_sentence(rng) for _ in range(3))
+    if stage == "grounded_response":
+        context = content.split("Context:\n")[-1].split("\n\nInstruction:")[0].strip()
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", context) if s]
+        return "Response: " + " ".join(rng.sample(sentences, min(2, len(sentences))))
+    if stage.startswith("knowledge_qa_"):
+        chunk = content.split("New excerpt:")[-1].split("\n\nWrite ")[0]
+        sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", chunk) if len(s.split()) >= 6]
+        pairs = []
+        for i in range(_count(request)):
+            answer = rng.choice(sentences) if sentences else _sentence(rng)
+            pairs.append(f"Question: According to the excerpt, what happens when "
+                         f"{_sentence(rng)[4:-1].lower()}?\nAnswer: {answer}")
+        return "\n\n".join(pairs)
+    if stage == "judge_pair":
+        return "Reason: correct and complete.\nScore: 3"
+    if stage.startswith("judge_"):
+        return "Reason: fine.\nVerdict: YES"
+    return ""

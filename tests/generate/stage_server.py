@@ -37,9 +37,11 @@ def _http(status: str, payload: dict[str, Any]) -> bytes:
 
 
 class StageServer:
-    def __init__(self, *, latency_s: float = 0.0, model: str = "stage-fake") -> None:
+    def __init__(self, *, latency_s: float = 0.0, model: str = "stage-fake",
+                 answers: Any = plausible_answer) -> None:
         self.latency_s = latency_s
         self.model = model
+        self.answers = answers  # request -> answer text (tests/fakes.py)
         self.log: list[dict[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -59,7 +61,7 @@ class StageServer:
         messages = body.get("messages") or []
         stage = self.stage_of(messages)
         request = ChatRequest(messages=tuple(messages), params=SamplingParams(seed=body.get("seed")), stage=stage)
-        return stage, plausible_answer(request)
+        return stage, self.answers(request)
 
     @property
     def base_url(self) -> str:
