@@ -177,9 +177,10 @@ def diverse_answer(request: ChatRequest) -> str:
         sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", chunk) if len(s.split()) >= 6]
         pairs = []
         for i in range(_count(request)):
-            answer = rng.choice(sentences) if sentences else _sentence(rng)
-            pairs.append(f"Question: According to the excerpt, what happens when "
-                         f"{_sentence(rng)[4:-1].lower()}?\nAnswer: {answer}")
+            answer = " ".join(rng.sample(sentences, min(2, len(sentences)))) if sentences else _sentence(rng)
+            opener = rng.choice(("According to the excerpt, what happens when", "Why does it matter that",
+                                 "What follows from the fact that", "How does the text explain that"))
+            pairs.append(f"Question: {opener} {_sentence(rng)[4:-1].lower()}?\nAnswer: {answer}")
         return "\n\n".join(pairs)
     if stage == "judge_pair":
         return "Reason: correct and complete.\nScore: 3"

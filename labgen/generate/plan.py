@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,17 @@ class LeafPlan:
     units: tuple[WorkUnit, ...]
     target: int  # kept samples wanted for the whole leaf
     notes: tuple[str, ...] = ()
+    per_unit: int = 1  # kept samples one unit aims for
+    make_unit: Callable[[int, int], WorkUnit] | None = None  # (index, target) -> the leaf's unit at that index
+
+    def extra_units(self, first_index: int, wanted: int) -> tuple[WorkUnit, ...]:
+        """Units after the planned ones (indices from `first_index`, laid out like them) aiming for `wanted`
+        more kept samples: the top-up when curation and dedup leave the leaf short of its target."""
+        if self.make_unit is None or wanted <= 0:
+            return ()
+        count = math.ceil(wanted / self.per_unit)
+        return tuple(self.make_unit(first_index + k, min(self.per_unit, wanted - k * self.per_unit))
+                     for k in range(count))
 
 
 def teacher_context_window(teacher: Any, config: GenerateConfig) -> int:
@@ -127,7 +139,22 @@ def plan_leaf(leaf: Leaf, config: GenerateConfig, *, teacher_identity: dict[str,
     parameters = {"config": config.fingerprint(), "scale": scale.__dict__}
     rng = _rng(config.seed, leaf.path, leaf.content_hash)
     notes: list[str] = []
-    units: list[WorkUnit] = []
+
+    def unit(index: int, unit_target: int, seed_ids: tuple[str, ...], focus: int, chunk: Chunk | None = None,
+             knowledge_seed: str | None = None) -> WorkUnit:
+        chunk_sha = chunk.sha256 if chunk is not None else None
+        unit_id = unit_address(leaf_hash=leaf.content_hash, kind=leaf.kind, index=index, seed_ids=seed_ids,
+                               focus=focus, templates=templates, teacher=teacher_identity, parameters=parameters,
+                               seed=config.seed, chunk_sha256=chunk_sha, knowledge_seed=knowledge_seed)
+        return WorkUnit(leaf_path=leaf.path, kind=leaf.kind, index=index, id=unit_id, seed_ids=seed_ids,
+                        focus=focus, target=max(1, unit_target), max_rounds=scale.max_rounds,
+                        per_request=scale.per_request, contexts_per_round=scale.contexts_per_round,
+                        questions_per_context=scale.questions_per_context, chunk=chunk,
+                        knowledge_seed=knowledge_seed, templates=tuple(sorted(templates)),
+                        request_key=unit_request_key(leaf_hash=leaf.content_hash, kind=leaf.kind, index=index,
+                                                     seed_ids=seed_ids, focus=focus, chunk_sha256=chunk_sha,
+                                                     knowledge_seed=knowledge_seed))
+
     if leaf.kind == KNOWLEDGE:
         chunk_tokens = knowledge_chunk_tokens(leaf, config, window, count_tokens)
         if chunk_tokens < 64:
@@ -140,55 +167,37 @@ def plan_leaf(leaf: Leaf, config: GenerateConfig, *, teacher_identity: dict[str,
                                          overlap_tokens=min(config.chunk_overlap_tokens, chunk_tokens // 4)))
         if not chunks:
             return LeafPlan(leaf, scale, (), target, tuple(notes + ["no document text to chunk"]))
-        per_unit = scale.per_request * len(config.answer_styles)
-        count = math.ceil(target / per_unit)
-        if config.max_units_per_leaf:
-            count = min(count, config.max_units_per_leaf)
         chunk_order = list(range(len(chunks)))
         rng.shuffle(chunk_order)
         seed_offset = rng.randrange(len(seeds))
-        for index in range(count):
-            chunk = chunks[chunk_order[index % len(chunks)]]
-            seed = seeds[(seed_offset + index) % len(seeds)]
-            unit_target = min(per_unit, target - index * per_unit) if index * per_unit < target else per_unit
-            unit_id = unit_address(leaf_hash=leaf.content_hash, kind=leaf.kind, index=index, seed_ids=(seed.id,),
-                                   focus=1, templates=templates, teacher=teacher_identity, parameters=parameters,
-                                   seed=config.seed, chunk_sha256=chunk.sha256, knowledge_seed=seed.id)
-            units.append(WorkUnit(leaf_path=leaf.path, kind=leaf.kind, index=index, id=unit_id, seed_ids=(seed.id,),
-                                  focus=1, target=unit_target, max_rounds=scale.max_rounds,
-                                  per_request=scale.per_request, chunk=chunk, knowledge_seed=seed.id,
-                                  templates=tuple(sorted(templates)),
-                                  request_key=unit_request_key(leaf_hash=leaf.content_hash, kind=leaf.kind,
-                                                               index=index, seed_ids=(seed.id,), focus=1,
-                                                               chunk_sha256=chunk.sha256, knowledge_seed=seed.id)))
-        return LeafPlan(leaf, scale, tuple(units), target, tuple(notes))
 
-    shown = fit_seed_count(leaf, config, window, count_tokens)
-    if shown < min(config.prompt_seeds, len(seeds)):
-        notes.append(f"prompts show {shown} seed examples (not {min(config.prompt_seeds, len(seeds))}) "
-                     f"to fit the {window}-token context window")
-    per_unit = scale.per_request
+        def make(index: int, unit_target: int) -> WorkUnit:
+            seed = seeds[(seed_offset + index) % len(seeds)]
+            return unit(index, unit_target, (seed.id,), 1, chunk=chunks[chunk_order[index % len(chunks)]],
+                        knowledge_seed=seed.id)
+
+        per_unit = scale.per_request * len(config.answer_styles)
+    else:
+        shown = fit_seed_count(leaf, config, window, count_tokens)
+        if shown < min(config.prompt_seeds, len(seeds)):
+            notes.append(f"prompts show {shown} seed examples (not {min(config.prompt_seeds, len(seeds))}) "
+                         f"to fit the {window}-token context window")
+        offset = rng.randrange(len(seeds))
+
+        def make(index: int, unit_target: int) -> WorkUnit:
+            if shown >= len(seeds):
+                window_ids = tuple(s.id for s in seeds)  # every seed, in file order: a byte-identical prefix
+                focus = (offset + index) % len(seeds) + 1
+            else:
+                start = (offset + index * shown) % len(seeds)
+                window_ids = tuple(seeds[(start + k) % len(seeds)].id for k in range(shown))
+                focus = index % shown + 1
+            return unit(index, unit_target, window_ids, focus)
+
+        per_unit = scale.per_request
     count = math.ceil(target / per_unit)
     if config.max_units_per_leaf:
         count = min(count, config.max_units_per_leaf)
-    offset = rng.randrange(len(seeds))
-    for index in range(count):
-        if shown >= len(seeds):
-            window_ids = tuple(s.id for s in seeds)  # every seed, in file order: a byte-identical prefix
-            focus = (offset + index) % len(seeds) + 1
-        else:
-            start = (offset + index * shown) % len(seeds)
-            window_ids = tuple(seeds[(start + k) % len(seeds)].id for k in range(shown))
-            focus = index % shown + 1
-        unit_target = min(per_unit, target - index * per_unit)
-        unit_id = unit_address(leaf_hash=leaf.content_hash, kind=leaf.kind, index=index, seed_ids=window_ids,
-                               focus=focus, templates=templates, teacher=teacher_identity, parameters=parameters,
-                               seed=config.seed, chunk_sha256=None, knowledge_seed=None)
-        units.append(WorkUnit(leaf_path=leaf.path, kind=leaf.kind, index=index, id=unit_id, seed_ids=window_ids,
-                              focus=focus, target=max(1, unit_target), max_rounds=scale.max_rounds,
-                              per_request=scale.per_request, contexts_per_round=scale.contexts_per_round,
-                              questions_per_context=scale.questions_per_context, templates=tuple(sorted(templates)),
-                              request_key=unit_request_key(leaf_hash=leaf.content_hash, kind=leaf.kind, index=index,
-                                                           seed_ids=window_ids, focus=focus, chunk_sha256=None,
-                                                           knowledge_seed=None)))
-    return LeafPlan(leaf, scale, tuple(units), target, tuple(notes))
+    units = tuple(make(index, min(per_unit, target - index * per_unit) if index * per_unit < target else per_unit)
+                  for index in range(count))
+    return LeafPlan(leaf, scale, units, target, tuple(notes), per_unit=per_unit, make_unit=make)
