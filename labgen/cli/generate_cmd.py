@@ -133,10 +133,17 @@ def _print_dry_run(taxonomy: Path, teacher: Any, config: Any, changed_base: str 
 
 
 def _print_summary(result: Any) -> None:
-    rows = [(path, str(c.generated), str(c.kept), str(c.rejected)) for path, c in result.leaves.items()]
+    targets = result.targets
+    rows = [(path, str(c.generated), str(c.kept), str(targets.get(path, "")), str(c.rejected))
+            for path, c in result.leaves.items()]
     totals = ("total", str(sum(c.generated for c in result.leaves.values())),
-              str(sum(c.kept for c in result.leaves.values())), str(sum(c.rejected for c in result.leaves.values())))
-    _table(("leaf", "generated", "kept", "rejected"), rows + [totals])
+              str(sum(c.kept for c in result.leaves.values())), str(sum(targets.get(p, 0) for p in result.leaves)),
+              str(sum(c.rejected for c in result.leaves.values())))
+    _table(("leaf", "generated", "kept", "target", "rejected"), rows + [totals])
+    short = {path: targets[path] - c.kept for path, c in result.leaves.items() if c.kept < targets.get(path, 0)}
+    if short:
+        click.echo(f"{len(short)} {'leaf is' if len(short) == 1 else 'leaves are'} short of the target "
+                   f"(their units used --max-rounds; run.json has each leaf's `short`)", err=True)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     for path in result.removed:

@@ -18,6 +18,9 @@ class QuietProgress:
 
     def unit_done(self, leaf: str, *, kept: int, rejected: int, reused: bool) -> None: ...
 
+    def units_added(self, leaf: str, count: int) -> None:
+        """Top-up units joined a leaf (dedup left it short of its target)."""
+
     def dropped(self, leaf: str) -> None: ...
 
     def leaf_done(self, leaf: str, *, kept: int, rejected: int, elapsed_s: float) -> None: ...
@@ -77,6 +80,16 @@ class BarProgress(QuietProgress):
 
     def unit_started(self, leaf: str) -> None:
         self._leaf_bar(leaf)
+
+    def units_added(self, leaf: str, count: int) -> None:
+        self.units[leaf] = self.units.get(leaf, 0) + count
+        if self.run_bar is not None:
+            self.run_bar.total += count
+            self.run_bar.refresh()
+        bar = self.leaf_bars.get(leaf)
+        if bar is not None:
+            bar.total += count
+            bar.refresh()
 
     def dropped(self, leaf: str) -> None:
         self.live_rejected[leaf] = self.live_rejected.get(leaf, 0) + 1

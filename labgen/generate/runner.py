@@ -56,6 +56,7 @@ class GenerateResult:
     elapsed_s: float
     notes: tuple[str, ...] = ()
     skipped: tuple[SkippedLeaf, ...] = ()  # invalid leaves left out with skip_invalid
+    targets: dict[str, int] = field(default_factory=dict)  # kept samples each leaf wants
 
 
 @dataclass
@@ -71,6 +72,10 @@ class _RunState:
     abort_after: int
     results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     remaining: dict[str, int] = field(default_factory=dict)
+    units: dict[str, list[WorkUnit]] = field(default_factory=dict)  # planned and top-up units of each leaf
+    top_ups: dict[str, int] = field(default_factory=dict)  # top-up passes run per leaf
+    group: asyncio.TaskGroup | None = None
+    slots: asyncio.Semaphore | None = None
     leaf_started: dict[str, float] = field(default_factory=dict)
     counts: dict[str, LeafCounts] = field(default_factory=dict)
     generated: int = 0
@@ -138,11 +143,13 @@ def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateCo
     leaves = {path: read_leaf_counts(out_dir, path) or counts for path, counts in sorted(state.counts.items())}
     elapsed = time.monotonic() - started
     accounting = teacher.accounting.as_dict()
+    targets = {plan.leaf.path: plan.target for plan in plans}
     run = {"labgen_version": __version__, "taxonomy": str(taxonomy), "taxonomy_commit": info.taxonomy_commit,
            "teacher": info.teacher, "parameters": config.as_dict(), "seed": config.seed,
            "changed_base": changed_base, "removed_leaves": list(selection.removed),
            "skipped_leaves": [leaf.as_dict() for leaf in selection.skipped],
-           "leaves": {path: counts.as_dict() for path, counts in leaves.items()},
+           "leaves": {path: {**counts.as_dict(), "target": targets[path],
+                             "short": max(0, targets[path] - counts.kept)} for path, counts in leaves.items()},
            "units": {"generated": state.generated, "reused": state.reused},
            "tokens": {"prompt": accounting["total"]["prompt_tokens"],
                       "completion": accounting["total"]["completion_tokens"]},
@@ -154,7 +161,7 @@ def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateCo
     run_json = write_run_json(out_dir, run)
     return GenerateResult(out_dir=out_dir, run_json=run_json, leaves=leaves, units_generated=state.generated,
                           units_reused=state.reused, removed=selection.removed, elapsed_s=elapsed, notes=tuple(notes),
-                          skipped=selection.skipped)
+                          skipped=selection.skipped, targets=targets)
 
 
 def _stored_teacher(teacher: Teacher, out_dir: Path, answer_store: Path | None | bool) -> Any:
@@ -191,13 +198,17 @@ async def _execute(plans: list[LeafPlan], state: _RunState) -> None:
     limit = state.config.max_active_units or max(1, (3 * state.teacher.max_in_flight) // 4)
     slots = asyncio.Semaphore(limit)
     state.progress.start({plan.leaf.path: len(plan.units) for plan in plans})
+    state.slots = slots
     for plan in plans:
         state.results[plan.leaf.path] = []
         state.remaining[plan.leaf.path] = len(plan.units)
+        state.units[plan.leaf.path] = list(plan.units)
+        state.top_ups[plan.leaf.path] = 0
         if not plan.units:
             _finish_leaf(state, plan)
     try:
         async with asyncio.TaskGroup() as group:
+            state.group = group
             for plan in plans:
                 for unit in plan.units:
                     group.create_task(_run_unit(state, plan, unit, slots))
@@ -241,7 +252,31 @@ async def _unit_finished(state: _RunState, plan: LeafPlan, result: dict[str, Any
     state.remaining[path] -= 1
     state.progress.unit_done(path, kept=len(result["samples"]), rejected=len(result["rejects"]), reused=reused)
     if state.remaining[path] == 0:
+        extra = await asyncio.to_thread(_top_up_units, state, plan)
+        if extra:  # the leaf is not done: its top-up units join the run
+            assert state.group is not None and state.slots is not None
+            state.top_ups[path] += 1
+            state.remaining[path] += len(extra)
+            state.units[path].extend(extra)
+            state.progress.units_added(path, len(extra))
+            for unit in extra:
+                state.group.create_task(_run_unit(state, plan, unit, state.slots))
+            return
         await asyncio.to_thread(_finish_leaf, state, plan)
+
+
+def _top_up_units(state: _RunState, plan: LeafPlan) -> tuple[WorkUnit, ...]:
+    """Top-up units when dedup within the leaf leaves it short of its target (top_up.py decides; a
+    worker thread, since it runs the leaf's dedup)."""
+    from labgen.generate.top_up import leaf_progress, top_up_wanted
+
+    path = plan.leaf.path
+    if not state.config.dedup:
+        return ()
+    units = state.units[path]
+    progress = leaf_progress(plan.leaf, state.results[path], {unit.id: unit.target for unit in units})
+    wanted = top_up_wanted(progress, plan.target, state.top_ups[path])
+    return plan.extra_units(max(unit.index for unit in units) + 1, wanted)
 
 
 def _finish_leaf(state: _RunState, plan: LeafPlan) -> None:
@@ -249,7 +284,7 @@ def _finish_leaf(state: _RunState, plan: LeafPlan) -> None:
     path = plan.leaf.path
     elapsed = time.monotonic() - state.leaf_started.get(path, time.monotonic())
     counts = assemble_leaf(state.out_dir, plan.leaf, state.results[path], elapsed_s=elapsed)
-    state.store.prune(path, {unit.id for unit in plan.units})
+    state.store.prune(path, {unit.id for unit in state.units.get(path, plan.units)})
     state.counts[path] = counts
     state.progress.leaf_done(path, kept=counts.kept, rejected=counts.rejected, elapsed_s=elapsed)
 

@@ -1,0 +1,76 @@
+"""Runs reach their targets: rounds ask for what a unit still needs, surplus items are kept, and a leaf
+that dedup leaves short gets top-up units; a leaf whose units hit their round cap reports its shortfall."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from labgen.generate import GenerateConfig, generate
+from labgen.generate.units import UnitStore
+from labgen.teachers.base import ChatRequest
+from tests.fakes import FakeTeacher, diverse_answer
+from tests.generate.conftest import FREEFORM, build_taxonomy
+
+REPEATED = "1. Explain in three sentences why candles are still sold in every village market."
+
+
+def _leaf_run(out: Path) -> dict:
+    return json.loads((out / "run.json").read_text())["leaves"][FREEFORM]
+
+
+def test_a_leaf_that_dedup_leaves_short_is_topped_up_to_its_target(tmp_path: Path) -> None:
+    taxonomy = build_taxonomy(tmp_path / "taxonomy", kinds=("freeform",))
+    asked = {"planned": 0}
+
+    def answers(request: ChatRequest) -> str:
+        text = diverse_answer(request)
+        if request.stage == "freeform_instructions" and asked["planned"] < 3:
+            asked["planned"] += 1  # the three planned units each return the same first instruction
+            text = REPEATED + "\n" + "\n".join(f"{i + 2}. {line.split('. ', 1)[1]}"
+                                               for i, line in enumerate(text.splitlines()[1:]))
+        return text
+
+    config = GenerateConfig(target_per_seed=3.0)  # 15 of 5 seeds: 3 units of 5
+    out = tmp_path / "out"
+    teacher = FakeTeacher(responder=answers)
+    result = generate(taxonomy, out, teacher, config)
+    assert result.leaves[FREEFORM].kept == 15 == result.targets[FREEFORM]
+    assert _leaf_run(out)["short"] == 0
+    units = list((UnitStore(out).root / FREEFORM).glob("u-*.json"))
+    assert len(units) == 4  # three planned, one top-up for the two duplicates dedup removed
+    rejects = [json.loads(line) for line in (out / FREEFORM / "rejects.jsonl").read_text().splitlines()]
+    assert sum(1 for r in rejects if r["stage"] == "dedup") == 2
+    # A rerun makes the same top-up decision from the stored units: nothing is asked, nothing changes.
+    samples = (out / FREEFORM / "samples.jsonl").read_bytes()
+    again = FakeTeacher(responder=answers)
+    generate(taxonomy, out, again, config)
+    assert again.history == [] and (out / FREEFORM / "samples.jsonl").read_bytes() == samples
+
+
+def test_a_leaf_whose_outputs_keep_failing_stops_at_the_cap_and_reports_its_shortfall(tmp_path: Path) -> None:
+    taxonomy = build_taxonomy(tmp_path / "taxonomy", kinds=("freeform",))
+    teacher = FakeTeacher(responder=diverse_answer, by_stage={"judge_pair": "Reason: too brief.\nScore: 1"})
+    out = tmp_path / "out"
+    result = generate(taxonomy, out, teacher, GenerateConfig(target_per_seed=1.0, max_rounds=2))
+    assert result.leaves[FREEFORM].kept == 0
+    assert len(teacher.calls("freeform_instructions")) == 2  # the cap: two rounds of the one unit, no top-up
+    assert _leaf_run(out) == {**_leaf_run(out), "target": 5, "short": 5}
+
+
+def test_surplus_items_are_judged_and_kept(tmp_path: Path) -> None:
+    taxonomy = build_taxonomy(tmp_path / "taxonomy", kinds=("freeform",))
+
+    def answers(request: ChatRequest) -> str:
+        text = diverse_answer(request)
+        if request.stage == "freeform_instructions":  # two more than asked
+            extra = diverse_answer(ChatRequest(messages=request.messages + ({"role": "user", "content": "+"},),
+                                               params=request.params, stage=request.stage)).splitlines()[:2]
+            count = len(text.splitlines())
+            text += "\n" + "\n".join(f"{count + i + 1}. {line.split('. ', 1)[1]}" for i, line in enumerate(extra))
+        return text
+
+    teacher = FakeTeacher(responder=answers)
+    result = generate(taxonomy, tmp_path / "out", teacher, GenerateConfig(target_per_seed=1.0, dedup=False))
+    assert len(teacher.calls("freeform_instructions")) == 1
+    assert result.leaves[FREEFORM].kept == 7 and result.leaves[FREEFORM].rejected == 0
