@@ -47,7 +47,8 @@ def test_run_writes_every_leaf_and_run_json(taxonomy: Path, tmp_path: Path) -> N
             assert provenance["unit"].startswith("u-")
     run = json.loads((out / "run.json").read_text())
     assert run["taxonomy_commit"] and run["seed"] == 42 and run["labgen_version"]
-    assert run["leaves"][FREEFORM] == result.leaves[FREEFORM].as_dict()
+    assert run["leaves"][FREEFORM] == {**result.leaves[FREEFORM].as_dict(), "target": result.targets[FREEFORM],
+                                       "short": max(0, result.targets[FREEFORM] - result.leaves[FREEFORM].kept)}
     assert run["tokens"]["prompt"] > 0 and run["units"]["generated"] == result.units_generated
 
 
