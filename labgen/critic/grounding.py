@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from labgen.critic.arithmetic import derived_results
 from labgen.critic.lexicon import Word, content_words, normalize_number, specificity, split_sentences
@@ -53,11 +54,9 @@ class SupportIndex:
         self.stems: set[str] = set()
         self.prefixes: set[str] = set()
         for text in texts:
-            for word in content_words(text or ""):
-                self.stems.add(word.stem)
-                if not word.is_number:
-                    for end in range(_MIN_PREFIX, len(word.stem)):
-                        self.prefixes.add(word.stem[:end])
+            stems, prefixes = _text_stems(text or "")
+            self.stems |= stems
+            self.prefixes |= prefixes
 
     def supports(self, word: Word) -> bool:
         stem = word.stem
@@ -68,6 +67,18 @@ class SupportIndex:
         if len(stem) >= _MIN_PREFIX and stem in self.prefixes:
             return True
         return any(stem[:end] in self.stems for end in range(_MIN_PREFIX, len(stem)))
+
+
+@lru_cache(maxsize=4096)
+def _text_stems(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """A text's content stems and their long prefixes (cached: one context serves many answers)."""
+    stems: set[str] = set()
+    prefixes: set[str] = set()
+    for word in content_words(text):
+        stems.add(word.stem)
+        if not word.is_number:
+            prefixes.update(word.stem[:end] for end in range(_MIN_PREFIX, len(word.stem)))
+    return frozenset(stems), frozenset(prefixes)
 
 
 def lexical_support(answer: str, context: str, question: str = "") -> SupportReport:

@@ -6,6 +6,7 @@ Dependency-free on purpose: the checks run on every sample and must cost no toke
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 ENGLISH_STOPWORDS = frozenset("""
@@ -119,6 +120,12 @@ def _compound_numbers(text: str) -> str:
 
 def words(text: str) -> list[Word]:
     """Every word of a text, with names told apart from sentence-initial capitals."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[Word, ...]:
+    """Cached: a leaf's contexts, chunks and seed examples are read again for every candidate."""
     out: list[Word] = []
     for sentence in split_sentences(_compound_numbers(text)):
         for index, match in enumerate(_TOKEN.finditer(sentence)):
@@ -133,7 +140,7 @@ def words(text: str) -> list[Word]:
             capitalised = surface[0].isupper() and lower not in ENGLISH_STOPWORDS
             is_name = capitalised and (index > 0 or surface.isupper() and len(surface) > 1)
             out.append(Word(surface, stem(surface), False, is_name))
-    return _merge_scaled_numbers(out)
+    return tuple(_merge_scaled_numbers(out))
 
 
 def content_words(text: str) -> list[Word]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -11,11 +12,13 @@ def normalized_words(text: str) -> list[str]:
     return _WORD.findall((text or "").lower())
 
 
-def shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
+@lru_cache(maxsize=8192)
+def shingles(text: str, size: int = 3) -> frozenset[tuple[str, ...]]:
+    """Cached: the same seed examples, contexts and prompts are compared with every candidate of a leaf."""
     tokens = normalized_words(text)
     if len(tokens) < size:
-        return {tuple(tokens)} if tokens else set()
-    return {tuple(tokens[i:i + size]) for i in range(len(tokens) - size + 1)}
+        return frozenset({tuple(tokens)}) if tokens else frozenset()
+    return frozenset(tuple(tokens[i:i + size]) for i in range(len(tokens) - size + 1))
 
 
 def jaccard(a: str, b: str) -> float:
