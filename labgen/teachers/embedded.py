@@ -103,6 +103,11 @@ class EmbeddedTeacher(BoundedTeacher):
     def model(self) -> str:
         return self._named_model
 
+    @property
+    def context_window(self) -> int:
+        """Every slot's window: the configured n_ctx (labgen keeps to it even where llama.cpp rounds up)."""
+        return self.n_ctx
+
     def identity(self) -> dict[str, Any]:
         """Backend, model and the GGUF file's sha256 (hashed once, ~0.1 s for the shipped file)."""
         if self._file_hash is None:

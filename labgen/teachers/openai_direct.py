@@ -19,6 +19,7 @@ from labgen.teachers.openai_wire import (MalformedResponse, chat_payload, error_
                                          parse_chat_response)
 from labgen.teachers.retry import (Failure, RetryPolicy, call_with_retries, context_length_limit,
                                    parse_retry_after)
+from labgen.teachers.server_info import ServerInfo, fetch_server_info, fetch_server_info_sync
 from labgen.tokens import estimate_tokens
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ class OpenAITeacher(BoundedTeacher):
         self._model = model
         self._api_key = api_key
         self._client: httpx.AsyncClient | None = None
-        self._model_lock: asyncio.Lock | None = None
+        self._info: ServerInfo | None = None
+        self._info_lock: asyncio.Lock | None = None
 
     @property
     def model(self) -> str:
@@ -52,8 +54,50 @@ class OpenAITeacher(BoundedTeacher):
     def identity(self) -> dict[str, Any]:
         """Backend and model; asks the server's /models first when no model was named (a blocking call)."""
         if not self._model:
-            self._model = discover_model_sync(self.base_url, self._api_key, self.retry, self.request_timeout)
+            self.probe()
         return {"backend": self.backend, "model": self._model}
+
+    # ----- what the server says about itself ----------------------------------------------------
+    @property
+    def context_window(self) -> int | None:
+        """The server's context window (vLLM's max_model_len, llama.cpp's n_ctx); None when it gives none.
+
+        Read from /models on first use (a blocking call when nothing has asked yet), never in the constructor.
+        """
+        return self.probe().context_window
+
+    def probe(self) -> ServerInfo:
+        """Ask the server's /models once (models, context window, kind); for synchronous callers."""
+        if self._info is None:
+            self._set_info(fetch_server_info_sync(self.base_url, self._api_key, self.retry,
+                                                  self.request_timeout, self._model))
+        assert self._info is not None
+        return self._info
+
+    async def aprobe(self) -> ServerInfo:
+        """probe() from async code, over the teacher's own connections; asked once."""
+        if self._info is None:
+            if self._info_lock is None:
+                self._info_lock = asyncio.Lock()
+            async with self._info_lock:
+                if self._info is None:
+                    self._set_info(await fetch_server_info(self._http(), self.base_url, self.retry,
+                                                           self.request_timeout, self._model))
+        assert self._info is not None
+        return self._info
+
+    def _set_info(self, outcome: ServerInfo | Failure) -> None:
+        if isinstance(outcome, Failure):
+            if not self._model:
+                raise TeacherError(f"cannot find the teacher model: {outcome.message}",
+                                   hint="check --teacher-url (LABGEN_TEACHER_URL), or name the model with "
+                                   "--teacher-model")
+            self.notice(f"{self.base_url}: cannot read the server's /models ({outcome.message}); its context "
+                        "window is unknown, so --context-window (else 4096) is used")
+            outcome = ServerInfo(models=(self._model,), error=outcome.message)
+        elif not self._model:
+            self._model = outcome.models[0]
+        self._info = outcome
 
     # ----- per-loop resources -----------------------------------------------------------------
     def _http(self) -> httpx.AsyncClient:
@@ -66,7 +110,7 @@ class OpenAITeacher(BoundedTeacher):
 
     def _on_loop_change(self) -> None:
         self._client = None  # bound to the old loop's sockets; a new one is made on demand
-        self._model_lock = None
+        self._info_lock = None
 
     async def _aclose_resources(self) -> None:
         client, self._client = self._client, None
@@ -76,18 +120,14 @@ class OpenAITeacher(BoundedTeacher):
     # ----- requests -------------------------------------------------------------------------
     async def resolve_model(self) -> str:
         """The model to ask for: the configured one, else the first that /models lists (asked once)."""
-        if self._model:
-            return self._model
-        if self._model_lock is None:
-            self._model_lock = asyncio.Lock()
-        async with self._model_lock:
-            if not self._model:
-                self._model = await discover_model(self._http(), self.base_url, self.retry,
-                                                   self.request_timeout)
-        return self._model
+        if not self._model:
+            await self.aprobe()
+        return self._model or ""
 
     async def _complete_once(self, request: ChatRequest) -> Completion:
-        model = await self.resolve_model()
+        if self._info is None:
+            await self.aprobe()
+        model = self._model or ""
         body = json.dumps(chat_payload(request, model), separators=(",", ":")).encode("utf-8")
         client = self._http()
         url = self.base_url + "/chat/completions"
@@ -174,58 +214,16 @@ def classify_http_error(response: httpx.Response, url: str) -> Failure:
 async def discover_model(client: httpx.AsyncClient, base_url: str, policy: RetryPolicy,
                          request_timeout: float) -> str:
     """The first model id that GET {base_url}/models lists; TeacherError when there is none."""
-    import httpx
-
-    url = base_url + "/models"
-
-    async def attempt() -> str | Failure:
-        try:
-            async with asyncio.timeout(request_timeout):
-                response = await client.get(url)
-        except (TimeoutError, httpx.TimeoutException):
-            return Failure("timeout", f"no answer from {url} within {request_timeout:g} s", True)
-        except httpx.TransportError as exc:
-            return Failure("connection", describe_transport_error(exc, url), True)
-        if response.status_code != 200:
-            return classify_http_error(response, url)
-        try:
-            data = json.loads(response.content).get("data")
-            return str(data[0]["id"])
-        except (ValueError, AttributeError, LookupError, TypeError):
-            return Failure("malformed", f"{url} did not list any model", True)
-
-    outcome, _ = await call_with_retries(attempt, policy)
-    if isinstance(outcome, Failure):
-        raise TeacherError(f"cannot find the teacher model: {outcome.message}",
-                           hint="check --teacher-url (LABGEN_TEACHER_URL), or name the model with --teacher-model")
-    return outcome
+    return _first_model(await fetch_server_info(client, base_url, policy, request_timeout))
 
 
 def discover_model_sync(base_url: str, api_key: str, policy: RetryPolicy, request_timeout: float) -> str:
-    """discover_model for synchronous callers (identity() before the first request); never in a running loop."""
-    import threading
+    """discover_model for synchronous callers (identity() before the first request)."""
+    return _first_model(fetch_server_info_sync(base_url, api_key, policy, request_timeout))
 
-    result: list[str] = []
-    errors: list[BaseException] = []
 
-    async def main() -> None:
-        from labgen.teachers.http_pool import make_http_client
-
-        client = make_http_client(4, request_timeout, api_key, base_url)
-        try:
-            result.append(await discover_model(client, base_url, policy, request_timeout))
-        finally:
-            await client.aclose()
-
-    def run() -> None:  # a thread of its own works whether or not the caller has a running loop
-        try:
-            asyncio.run(main())
-        except BaseException as exc:  # re-raised in the caller's thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=run, name="labgen-model-discovery")
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return result[0]
+def _first_model(outcome: ServerInfo | Failure) -> str:
+    if isinstance(outcome, Failure):
+        raise TeacherError(f"cannot find the teacher model: {outcome.message}",
+                           hint="check --teacher-url (LABGEN_TEACHER_URL), or name the model with --teacher-model")
+    return outcome.models[0]

@@ -71,6 +71,14 @@ class VLLMTeacher(BoundedTeacher):
     def model(self) -> str:
         return self._model
 
+    @property
+    def context_window(self) -> int | None:
+        """The engine's max_model_len once it is loaded (None before: loading it takes minutes)."""
+        try:
+            return int(self._llm.llm_engine.model_config.max_model_len) if self._llm is not None else None
+        except (AttributeError, TypeError, ValueError):
+            return None
+
     def _engine(self) -> Any:
         if self._llm is None:
             vllm = import_vllm()
