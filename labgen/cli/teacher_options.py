@@ -38,6 +38,9 @@ _OPTIONS: tuple[tuple[str, str, Any, str], ...] = (
      "[env LABGEN_TEACHER_THREADS]"),
     ("--parallel", "parallel", str, "Requests the embedded model decodes together (default 4). "
      "[env LABGEN_TEACHER_PARALLEL]"),
+    ("--guided/--no-guided", "guided", bool, "Enforce judges' verdicts and numbered lists by guided decoding "
+     "(vLLM structured outputs, llama.cpp grammar; default on, dropped with a notice where a server refuses it). "
+     "[env LABGEN_TEACHER_GUIDED]"),
     ("--config", "config_path", click.Path(dir_okay=False), "labgen.yaml to read (default: ./labgen.yaml "
      "when present)."),
 )
@@ -48,7 +51,10 @@ CONFIG_KEYS = tuple(key for _, key, _, _ in _OPTIONS if key != "config_path")
 def teacher_options(func: F) -> F:
     """Add the teacher options to a click command (values arrive as kwargs named by config key)."""
     for option, key, kind, help_text in reversed(_OPTIONS):
-        func = click.option(option, key, type=kind, default=None, help=help_text)(func)
+        if kind is bool:  # an on/off flag pair; None when neither is given
+            func = click.option(option, key, default=None, help=help_text)(func)
+        else:
+            func = click.option(option, key, type=kind, default=None, help=help_text)(func)
     return func
 
 

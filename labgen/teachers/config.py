@@ -39,6 +39,7 @@ class TeacherConfig:
     parallel: int = 4  # embedded: requests decoded together (llama.cpp server slots)
     model_path: str | None = None
     chunk_size: int = 256
+    guided: bool = True  # send output formats as guided decoding where the backend supports it
     api_key: str = field(default="EMPTY", repr=False)
 
     @property
@@ -89,6 +90,17 @@ def _positive_int(value: Any) -> int:
     return number
 
 
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
 def _non_negative_int(value: Any) -> int:
     return 0 if str(value).strip() == "0" else _positive_int(value)
 
@@ -132,6 +144,7 @@ SETTINGS = (
     Setting("parallel", "--parallel", "LABGEN_TEACHER_PARALLEL", _positive_int),
     Setting("model_path", "--teacher-model-path", "LABGEN_TEACHER_MODEL_PATH", _text),
     Setting("chunk_size", "--vllm-chunk-size", "LABGEN_TEACHER_CHUNK_SIZE", _positive_int),
+    Setting("guided", "--guided/--no-guided", "LABGEN_TEACHER_GUIDED", _flag),
 )
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
 
@@ -184,7 +197,7 @@ def build_teacher(config: TeacherConfig) -> Teacher:
         from labgen.teachers.embedded import EmbeddedTeacher
 
         return EmbeddedTeacher(model_path=config.model_path, threads=config.threads, n_ctx=config.n_ctx,
-                               parallel=config.parallel, max_in_flight=config.in_flight)
+                               parallel=config.parallel, max_in_flight=config.in_flight, guided=config.guided)
     if config.backend == "openai":
         if config.client == "langchain":
             from labgen.teachers.langchain_client import LangChainTeacher
@@ -196,7 +209,7 @@ def build_teacher(config: TeacherConfig) -> Teacher:
 
         return OpenAITeacher(base_url=config.url, model=config.model, api_key=config.api_key,
                              max_in_flight=config.in_flight, request_timeout=config.request_timeout,
-                             retry=retry)
+                             retry=retry, guided=config.guided)
     if config.backend == "vllm":
         from labgen.teachers.vllm_engine import VLLMTeacher
 
@@ -204,5 +217,5 @@ def build_teacher(config: TeacherConfig) -> Teacher:
             raise ConfigError("the vllm backend needs a model", hint="pass --teacher-model, e.g. "
                               "mistralai/Mixtral-8x7B-Instruct-v0.1, or set LABGEN_TEACHER_MODEL")
         return VLLMTeacher(model=config.model, max_in_flight=config.in_flight,
-                           chunk_size=config.chunk_size)
+                           chunk_size=config.chunk_size, guided=config.guided)
     raise ConfigError(f"unknown teacher backend {config.backend!r}", hint=f"choose one of {', '.join(BACKENDS)}")

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from labgen.errors import ContextLengthError, TeacherError
 from labgen.teachers.base import ChatRequest, Completion
 from labgen.teachers.bounded import BoundedTeacher
-from labgen.teachers.openai_wire import (MalformedResponse, chat_payload, error_message,
+from labgen.teachers.guided import guided_fields, is_refusal
+from labgen.teachers.openai_wire import (MalformedResponse, chat_payload, encode_body, error_message,
                                          parse_chat_response)
 from labgen.teachers.retry import (Failure, RetryPolicy, call_with_retries, context_length_limit,
                                    parse_retry_after)
@@ -36,9 +37,11 @@ class OpenAITeacher(BoundedTeacher):
 
     def __init__(self, *, base_url: str = DEFAULT_URL, model: str | None = None, api_key: str = "EMPTY",
                  max_in_flight: int = 256, request_timeout: float = 300.0,
-                 retry: RetryPolicy = RetryPolicy()) -> None:
+                 retry: RetryPolicy = RetryPolicy(), guided: bool = True) -> None:
         super().__init__(max_in_flight=max_in_flight)
         self.base_url = base_url.rstrip("/")
+        self.guided = guided  # send output formats as guided decoding (structured outputs / grammar)
+        self._send_guided = guided  # turned off when the server refuses the field
         self.request_timeout = request_timeout
         self.retry = retry
         self._model = model
@@ -52,10 +55,10 @@ class OpenAITeacher(BoundedTeacher):
         return self._model or ""
 
     def identity(self) -> dict[str, Any]:
-        """Backend and model; asks the server's /models first when no model was named (a blocking call)."""
+        """Backend and model (and `guided: false` when turned off); asks /models first when no model was named."""
         if not self._model:
             self.probe()
-        return {"backend": self.backend, "model": self._model}
+        return {"backend": self.backend, "model": self._model, **({} if self.guided else {"guided": False})}
 
     # ----- what the server says about itself ----------------------------------------------------
     @property
@@ -125,17 +128,26 @@ class OpenAITeacher(BoundedTeacher):
         return self._model or ""
 
     async def _complete_once(self, request: ChatRequest) -> Completion:
-        if self._info is None:
-            await self.aprobe()
+        info = self._info or await self.aprobe()
         model = self._model or ""
-        body = json.dumps(chat_payload(request, model), separators=(",", ":")).encode("utf-8")
+        payload = chat_payload(request, model)
+        guided = guided_fields(request.params.output_format, info.kind) if self._send_guided else {}
         client = self._http()
         url = self.base_url + "/chat/completions"
+        body = encode_body({**payload, **guided})
 
         async def attempt() -> tuple[Any, ...] | Failure:
             return await self._post(client, url, body)
 
         outcome, retries = await call_with_retries(attempt, self.retry)
+        if guided and isinstance(outcome, Failure) and is_refusal(outcome):
+            if self._send_guided:
+                self._send_guided = False
+                self.notice(f"{self.base_url} refused guided decoding ({', '.join(guided)}): {outcome.message}; "
+                            "requests go without it from now on (the prompts still ask for the format)")
+            body = encode_body(payload)
+            outcome, again = await call_with_retries(attempt, self.retry)
+            retries += 1 + again
         if isinstance(outcome, Failure):
             message = outcome.message
             if outcome.kind == "context_length":
@@ -203,12 +215,12 @@ def classify_http_error(response: httpx.Response, url: str) -> Failure:
     message = error_message(body, response.text[:300])
     text = f"HTTP {status} from {url}: {message}"
     if status == 429:
-        return Failure("rate_limited", text, True, parse_retry_after(response.headers.get("retry-after")))
+        return Failure("rate_limited", text, True, parse_retry_after(response.headers.get("retry-after")), status)
     if status >= 500 or status == 408:
-        return Failure("server_error", text, True, parse_retry_after(response.headers.get("retry-after")))
+        return Failure("server_error", text, True, parse_retry_after(response.headers.get("retry-after")), status)
     if status in (400, 413, 422) and context_length_limit(message) is not None:
-        return Failure("context_length", message, False)
-    return Failure("http_error", text, False)
+        return Failure("context_length", message, False, status=status)
+    return Failure("http_error", text, False, status=status)
 
 
 async def discover_model(client: httpx.AsyncClient, base_url: str, policy: RetryPolicy,

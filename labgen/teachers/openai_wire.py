@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from labgen.teachers.base import ChatRequest, Choice, SamplingParams, TokenLogprob
@@ -25,6 +26,11 @@ def chat_payload(request: ChatRequest, model: str) -> dict[str, Any]:
         body["stop"] = list(params.stop)
     body.update(optional_sampling_fields(params))
     return body
+
+
+def encode_body(payload: dict[str, Any]) -> bytes:
+    """A request body as compact UTF-8 JSON."""
+    return json.dumps(payload, separators=(",", ":")).encode("utf-8")
 
 
 def optional_sampling_fields(params: SamplingParams) -> dict[str, Any]:

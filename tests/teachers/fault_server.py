@@ -3,7 +3,8 @@
     with FaultServer(["500", ("429", 0.3), "ok"]) as server:   # then "ok" for every later request
         ... server.base_url, server.arrivals (time of each chat request), server.chat_requests
 
-`models=` sets the body of GET /models (default: one model, "fault-model", and nothing else).
+`models=` sets the body of GET /models (default: one model, "fault-model", and nothing else); `refuse=`
+maps body fields to the 400 error message any chat request carrying one of them gets (before the script).
 
 Faults: "ok", ("slow", seconds), "500", ("429", retry_after_seconds), "drop" (close the socket
 mid-response), "malformed" (200 with a body that is not JSON), "truncated" (200 whose body stops
@@ -39,8 +40,10 @@ MODELS = {"object": "list", "data": [{"id": "fault-model"}]}
 
 
 class FaultServer:
-    def __init__(self, script: list[Any] | None = None, *, models: dict[str, Any] | None = None) -> None:
+    def __init__(self, script: list[Any] | None = None, *, models: dict[str, Any] | None = None,
+                 refuse: dict[str, str] | None = None) -> None:
         self.script = list(script or [])
+        self.refuse = dict(refuse or {})  # body field -> the 400 error message a request carrying it gets
         self.models_body = json.dumps(MODELS if models is None else models).encode()
         self.model_listings = 0  # GET /models requests answered
         self.arrivals: list[float] = []
@@ -97,6 +100,11 @@ class FaultServer:
                     continue
                 self.arrivals.append(time.monotonic())
                 self.chat_requests.append(json.loads(body))
+                refused = [message for name, message in self.refuse.items() if name in self.chat_requests[-1]]
+                if refused:
+                    writer.write(_http("400 Bad Request", json.dumps({"error": {"message": refused[0]}}).encode()))
+                    await writer.drain()
+                    continue
                 fault = self.script.pop(0) if self.script else "ok"
                 if not await self._answer(fault, writer):
                     writer.close()
