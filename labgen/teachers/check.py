@@ -13,7 +13,8 @@ PROBE_MESSAGES = ({"role": "user", "content": "Reply with the single word: ready
 
 def check_teacher(teacher: Teacher, *, max_tokens: int = 8) -> dict[str, Any]:
     """Send one request and a logprobs probe; report {backend, model, context_window, latency_s, logprobs, ok,
-    error}. The context window is the server's own where it says (vLLM, llama.cpp), else null.
+    error}. The context window is the server's own where it says (vLLM, llama.cpp), else null. With several
+    servers, `endpoints` says which of them answered /models (the request itself goes to one).
 
     Never raises for an unreachable or broken teacher: that is what `ok: false` and `error` say.
     """
@@ -33,6 +34,10 @@ def check_teacher(teacher: Teacher, *, max_tokens: int = 8) -> dict[str, Any]:
             return report
         report["ok"] = True
         report["context_window"] = getattr(teacher, "context_window", None)
+        endpoint_stats = getattr(teacher, "endpoint_stats", None)
+        if callable(endpoint_stats) and len(endpoint_stats()) > 1:  # which servers answered /models
+            report["endpoints"] = [{key: e[key] for key in ("url", "server", "context_window", "healthy")}
+                                   for e in endpoint_stats()]
         probe = ChatRequest(PROBE_MESSAGES, SamplingParams(temperature=0.0, max_tokens=1, seed=0, logprobs=True,
                                                            top_logprobs=1), stage="check_logprobs")
         answer = run(teacher.complete(probe)) if run else next(iter(teacher.stream([probe])))

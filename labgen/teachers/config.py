@@ -26,7 +26,7 @@ DEFAULT_IN_FLIGHT = {"openai": 256, "vllm": 512}
 @dataclass(frozen=True)
 class TeacherConfig:
     backend: str = "local"
-    url: str = "http://127.0.0.1:8000/v1"
+    urls: tuple[str, ...] = ("http://127.0.0.1:8000/v1",)  # several: requests spread over the servers
     model: str | None = None
     client: str = "direct"
     max_in_flight: int | None = None  # None: the backend's default (DEFAULT_IN_FLIGHT)
@@ -43,7 +43,13 @@ class TeacherConfig:
     api_key: str = field(default="EMPTY", repr=False)
 
     @property
+    def url(self) -> str:
+        """The first (often the only) server URL."""
+        return self.urls[0]
+
+    @property
     def in_flight(self) -> int:
+        """In flight per server (with several URLs the teacher keeps this many at each)."""
         if self.max_in_flight:
             return self.max_in_flight
         return self.parallel if self.backend == "local" else DEFAULT_IN_FLIGHT[self.backend]
@@ -76,6 +82,17 @@ def _url(value: Any) -> str:
     if not text.startswith(("http://", "https://")):
         raise ValueError("must be an http:// or https:// URL, like http://127.0.0.1:8000/v1")
     return text.rstrip("/")
+
+
+def _urls(value: Any) -> tuple[str, ...]:
+    """One URL, several separated by commas or spaces, or a list of them (labgen.yaml)."""
+    items = value if isinstance(value, (list, tuple)) else str(value).replace(",", " ").split()
+    urls = tuple(_url(item) for item in items)
+    if not urls:
+        raise ValueError("must name at least one http:// or https:// URL")
+    if len(set(urls)) != len(urls):
+        raise ValueError("names the same URL twice")
+    return urls
 
 
 def _positive_int(value: Any) -> int:
@@ -123,15 +140,20 @@ def _non_negative_float(value: Any) -> float:
 
 @dataclass(frozen=True)
 class Setting:
-    key: str  # TeacherConfig field and labgen.yaml key
+    key: str  # labgen.yaml key (and the TeacherConfig field, unless `field` says otherwise)
     option: str  # command-line option
     env: str  # environment variable
     parse: Callable[[Any], Any]
+    field: str = ""
+
+    @property
+    def config_field(self) -> str:
+        return self.field or self.key
 
 
 SETTINGS = (
     Setting("backend", "--teacher", "LABGEN_TEACHER", _choice(BACKENDS)),
-    Setting("url", "--teacher-url", "LABGEN_TEACHER_URL", _url),
+    Setting("url", "--teacher-url", "LABGEN_TEACHER_URL", _urls, field="urls"),
     Setting("model", "--teacher-model", "LABGEN_TEACHER_MODEL", _text),
     Setting("client", "--teacher-client", "LABGEN_TEACHER_CLIENT", _choice(CLIENTS)),
     Setting("max_in_flight", "--max-in-flight", "LABGEN_TEACHER_MAX_IN_FLIGHT", _positive_int),
@@ -161,13 +183,14 @@ def resolve_teacher_config(cli_values: Mapping[str, Any], env: Mapping[str, str]
     values: dict[str, Any] = {}
     for setting in SETTINGS:
         cli_value = cli_values.get(setting.key)
+        name = setting.config_field
         try:
             if cli_value is not None:
-                values[setting.key] = setting.parse(cli_value)
+                values[name] = setting.parse(cli_value)
             elif env.get(setting.env, "").strip():
-                values[setting.key] = setting.parse(env[setting.env])
+                values[name] = setting.parse(env[setting.env])
             elif setting.key in section and section[setting.key] is not None:
-                values[setting.key] = setting.parse(section[setting.key])
+                values[name] = setting.parse(section[setting.key])
         except ValueError as exc:
             if cli_value is not None:
                 raise ConfigError(f"{setting.option}: {exc}, got {cli_value!r}") from None
@@ -200,6 +223,9 @@ def build_teacher(config: TeacherConfig) -> Teacher:
                                parallel=config.parallel, max_in_flight=config.in_flight, guided=config.guided)
     if config.backend == "openai":
         if config.client == "langchain":
+            if len(config.urls) > 1:
+                raise ConfigError("several teacher URLs need the direct client",
+                                  hint="drop --teacher-client langchain, or give one --teacher-url")
             from labgen.teachers.langchain_client import LangChainTeacher
 
             return LangChainTeacher.for_openai_server(
@@ -207,7 +233,7 @@ def build_teacher(config: TeacherConfig) -> Teacher:
                 max_in_flight=config.in_flight, request_timeout=config.request_timeout, retry=retry)
         from labgen.teachers.openai_direct import OpenAITeacher
 
-        return OpenAITeacher(base_url=config.url, model=config.model, api_key=config.api_key,
+        return OpenAITeacher(base_url=config.urls, model=config.model, api_key=config.api_key,
                              max_in_flight=config.in_flight, request_timeout=config.request_timeout,
                              retry=retry, guided=config.guided)
     if config.backend == "vllm":

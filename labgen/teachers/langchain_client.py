@@ -84,7 +84,7 @@ class LangChainTeacher(BoundedTeacher):
         def server_info() -> Any:
             from labgen.teachers.server_info import fetch_server_info_sync
 
-            return fetch_server_info_sync(base_url, api_key, retry, request_timeout, model)
+            return fetch_server_info_sync([base_url], api_key, retry, request_timeout, model)[0]
 
         return cls(factory=factory, model=model, discover=discover, max_in_flight=max_in_flight,
                    request_timeout=request_timeout, retry=retry, max_tokens_in_body=True,

@@ -85,9 +85,23 @@ async def fetch_server_info(client: httpx.AsyncClient, base_url: str, policy: Re
     return outcome
 
 
-def fetch_server_info_sync(base_url: str, api_key: str, policy: RetryPolicy, request_timeout: float,
-                           model: str | None = None) -> ServerInfo | Failure:
-    """fetch_server_info for synchronous callers, on a thread of its own (so a running loop is no obstacle)."""
+async def fetch_all(clients: list[tuple[httpx.AsyncClient, str]], policy: RetryPolicy, request_timeout: float,
+                    model: str | None = None) -> list[ServerInfo | Failure]:
+    """Every (client, base_url)'s ServerInfo, asked together: one try each, and only when none answers,
+    again with `policy`'s retries (so one server down at the start costs no backoff when others answer)."""
+    once = RetryPolicy(max_retries=0)
+    outcomes = await asyncio.gather(*(fetch_server_info(c, url, once, request_timeout, model) for c, url in clients))
+    if all(isinstance(o, Failure) for o in outcomes) and policy.max_retries > 0:
+        await asyncio.sleep(policy.wait_before_retry(0, None))
+        retry = RetryPolicy(policy.max_retries - 1, policy.backoff_base_s, policy.backoff_max_s)
+        outcomes = await asyncio.gather(*(fetch_server_info(c, url, retry, request_timeout, model)
+                                          for c, url in clients))
+    return list(outcomes)
+
+
+def fetch_server_info_sync(base_urls: list[str], api_key: str, policy: RetryPolicy, request_timeout: float,
+                           model: str | None = None) -> list[ServerInfo | Failure]:
+    """fetch_all for synchronous callers, on a thread of its own (so a running loop is no obstacle)."""
     import threading
 
     result: list[ServerInfo | Failure] = []
@@ -96,11 +110,12 @@ def fetch_server_info_sync(base_url: str, api_key: str, policy: RetryPolicy, req
     async def main() -> None:
         from labgen.teachers.http_pool import make_http_client
 
-        client = make_http_client(4, request_timeout, api_key, base_url)
+        clients = [make_http_client(4, request_timeout, api_key, url) for url in base_urls]
         try:
-            result.append(await fetch_server_info(client, base_url, policy, request_timeout, model))
+            result.extend(await fetch_all(list(zip(clients, base_urls)), policy, request_timeout, model))
         finally:
-            await client.aclose()
+            for client in clients:
+                await client.aclose()
 
     def run() -> None:
         try:
@@ -113,4 +128,4 @@ def fetch_server_info_sync(base_url: str, api_key: str, policy: RetryPolicy, req
     thread.join()
     if errors:
         raise errors[0]
-    return result[0]
+    return result

@@ -3,7 +3,8 @@
 The stage of a request is recognised from its first message, whose opening text is fixed by the stage's
 template. A fixed latency per request and a log of (stage, messages, start, end) let tests and the bench
 measure concurrency and prompt prefixes. A raw asyncio HTTP/1.1 server on its own loop in a daemon
-thread (thousands of requests/s, so it is never the bottleneck); use it as a context manager.
+thread (thousands of requests/s, so it is never the bottleneck); use it as a context manager, or run it
+as a process (`python -m tests.generate.stage_server PORT [LATENCY_S]`, GET /stats for its counts).
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ def _http(status: str, payload: dict[str, Any]) -> bytes:
 
 
 class StageServer:
-    def __init__(self, *, latency_s: float = 0.0, model: str = "stage-fake") -> None:
+    def __init__(self, *, latency_s: float = 0.0, model: str = "stage-fake", port: int = 0) -> None:
         self.latency_s = latency_s
         self.model = model
+        self.requested_port = port
         self.log: list[dict[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -121,6 +123,9 @@ class StageServer:
                     method, path = head.split(" ", 2)[:2]
                     if method == "POST" and path.endswith("/chat/completions"):
                         server._chat(body, self.reply)
+                    elif path.endswith("/stats"):
+                        self.reply(_http("200 OK", {"requests": len(server.log), "in_flight": server.in_flight,
+                                                    "max_in_flight": server.max_in_flight}))
                     else:
                         self.reply(_http("200 OK", {"object": "list",
                                                     "data": [{"id": server.model, "object": "model"}]}))
@@ -128,7 +133,8 @@ class StageServer:
         def serve() -> None:
             loop = asyncio.new_event_loop()
             self._loop = loop
-            listener = loop.run_until_complete(loop.create_server(Protocol, "127.0.0.1", 0, backlog=4096))
+            listener = loop.run_until_complete(loop.create_server(Protocol, "127.0.0.1", self.requested_port,
+                                                                  backlog=4096))
             self.port = listener.sockets[0].getsockname()[1]
             ready.set()
             loop.run_forever()
@@ -146,3 +152,24 @@ class StageServer:
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(5)
+
+
+def main() -> None:
+    """Serve on a fixed port until SIGTERM/SIGINT (tests run it as a subprocess they can kill and restart).
+
+        python -m tests.generate.stage_server PORT [LATENCY_S]
+    """
+    import signal
+    import sys
+
+    port, latency = int(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    with StageServer(latency_s=latency, port=port) as server:
+        print(server.base_url, flush=True)
+        stop.wait()
+
+
+if __name__ == "__main__":
+    main()
