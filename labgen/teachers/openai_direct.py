@@ -1,8 +1,9 @@
-"""The OpenAI-compatible backend's hot path: chat completions posted with httpx over small sharded pools.
+"""The OpenAI-compatible backend's hot path: chat completions posted by labgen's own lean HTTP/1.1 client
+(plain http; httpx over small sharded pools for https and proxies).
 
 It speaks the wire format itself (labgen.teachers.openai_wire) because per-request CPU matters when
 hundreds of requests are in flight against `vllm serve`: LangChain's ChatOpenAI and the openai SDK
-cost about three times as much per request (docs/teachers.md); ChatOpenAI stays available as
+cost several times as much per request (docs/teachers.md); ChatOpenAI stays available as
 `client: langchain`.
 """
 
@@ -140,11 +141,12 @@ class OpenAITeacher(BoundedTeacher):
         return False
 
     # ----- per-loop resources -----------------------------------------------------------------
-    def _http(self, endpoint: Endpoint) -> httpx.AsyncClient:
+    def _http(self, endpoint: Endpoint) -> Any:
+        """The endpoint's client of this loop: the lean one for plain http, httpx otherwise (http_lean)."""
         if endpoint.client is None:
-            from labgen.teachers.http_pool import make_http_client
+            from labgen.teachers.http_lean import make_chat_client
 
-            endpoint.client = make_http_client(endpoint.limit, self.request_timeout, self._api_key, endpoint.url)
+            endpoint.client = make_chat_client(endpoint.limit, self.request_timeout, self._api_key, endpoint.url)
         return endpoint.client
 
     def _on_loop_change(self) -> None:
@@ -224,7 +226,7 @@ class OpenAITeacher(BoundedTeacher):
             self.notice(f"{endpoint.url} refused guided decoding ({field}): {failure.message}; requests go "
                         "without it from now on (the prompts still ask for the format)")
 
-    async def _post(self, client: httpx.AsyncClient, url: str, body: bytes) -> tuple[Any, ...] | Failure:
+    async def _post(self, client: Any, url: str, body: bytes) -> tuple[Any, ...] | Failure:
         import httpx
 
         try:
@@ -265,7 +267,7 @@ def describe_transport_error(exc: Exception, url: str) -> str:
     return f"{type(exc).__name__} talking to {url}: {exc}"
 
 
-def classify_http_error(response: httpx.Response, url: str) -> Failure:
+def classify_http_error(response: Any, url: str) -> Failure:
     """Turn a non-200 answer into a Failure: 429/5xx/408 retryable, context length and other 4xx not."""
     status = response.status_code
     try:

@@ -10,12 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from labgen.teachers.retry import Failure, RetryPolicy, call_with_retries
-
-if TYPE_CHECKING:
-    import httpx
 
 VLLM, LLAMA_CPP, UNKNOWN = "vllm", "llama.cpp", "unknown"
 
@@ -57,7 +54,7 @@ def parse_models_listing(body: Any, model: str | None = None) -> ServerInfo:
     return ServerInfo(models=tuple(e["id"] for e in entries), context_window=window, kind=kind)
 
 
-async def fetch_server_info(client: httpx.AsyncClient, base_url: str, policy: RetryPolicy,
+async def fetch_server_info(client: Any, base_url: str, policy: RetryPolicy,
                             request_timeout: float, model: str | None = None) -> ServerInfo | Failure:
     """GET {base_url}/models (with retries) and parse it; a Failure when it cannot be read."""
     import httpx
@@ -85,7 +82,7 @@ async def fetch_server_info(client: httpx.AsyncClient, base_url: str, policy: Re
     return outcome
 
 
-async def fetch_all(clients: list[tuple[httpx.AsyncClient, str]], policy: RetryPolicy, request_timeout: float,
+async def fetch_all(clients: list[tuple[Any, str]], policy: RetryPolicy, request_timeout: float,
                     model: str | None = None) -> list[ServerInfo | Failure]:
     """Every (client, base_url)'s ServerInfo, asked together: one try each, and only when none answers,
     again with `policy`'s retries (so one server down at the start costs no backoff when others answer)."""
@@ -108,9 +105,9 @@ def fetch_server_info_sync(base_urls: list[str], api_key: str, policy: RetryPoli
     errors: list[BaseException] = []
 
     async def main() -> None:
-        from labgen.teachers.http_pool import make_http_client
+        from labgen.teachers.http_lean import make_chat_client
 
-        clients = [make_http_client(4, request_timeout, api_key, url) for url in base_urls]
+        clients = [make_chat_client(4, request_timeout, api_key, url) for url in base_urls]
         try:
             result.extend(await fetch_all(list(zip(clients, base_urls)), policy, request_timeout, model))
         finally:

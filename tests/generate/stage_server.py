@@ -45,6 +45,13 @@ class StageServer:
         self.log: list[dict[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        # Time-weighted in-flight count (requests x seconds), for the mean in flight that /stats reports.
+        self.area = 0.0
+        self.area_at_last_start = 0.0
+        self.first_start: float | None = None
+        self.last_start = 0.0
+        self.last_end = 0.0
+        self._last_change = 0.0
         self.openings = _literal_openings()
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -67,15 +74,34 @@ class StageServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
+    def _count_in_flight(self, now: float, step: int) -> None:
+        self.area += self.in_flight * (now - self._last_change)
+        self._last_change = now
+        self.in_flight += step
+
+    def stats(self) -> dict[str, Any]:
+        """Requests, in flight now and at most, and the mean in flight over the serving span and while work
+        remained (first request to the last request's start)."""
+        start = self.first_start or 0.0
+        return {"requests": len(self.log), "in_flight": self.in_flight, "max_in_flight": self.max_in_flight,
+                "mean_in_flight": self.area / max(self.last_end - start, 1e-9) if self.log else 0.0,
+                "mean_in_flight_while_work_remains":
+                    self.area_at_last_start / max(self.last_start - start, 1e-9) if self.log else 0.0,
+                "serving_s": max(self.last_end - start, 0.0)}
+
     def _chat(self, body: bytes, reply: Any) -> None:
         started = time.monotonic()
         payload = json.loads(body or b"{}")
         stage, text = self.answer(payload)
-        self.in_flight += 1
+        if self.first_start is None:
+            self.first_start = self._last_change = started
+        self._count_in_flight(started, +1)
+        self.area_at_last_start, self.last_start = self.area, started
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
 
         def finish() -> None:
-            self.in_flight -= 1
+            self.last_end = time.monotonic()
+            self._count_in_flight(self.last_end, -1)
             self.log.append({"stage": stage, "messages": payload.get("messages"), "start": started,
                              "end": time.monotonic()})
             words = len(text.split())
@@ -124,8 +150,7 @@ class StageServer:
                     if method == "POST" and path.endswith("/chat/completions"):
                         server._chat(body, self.reply)
                     elif path.endswith("/stats"):
-                        self.reply(_http("200 OK", {"requests": len(server.log), "in_flight": server.in_flight,
-                                                    "max_in_flight": server.max_in_flight}))
+                        self.reply(_http("200 OK", server.stats()))
                     else:
                         self.reply(_http("200 OK", {"object": "list",
                                                     "data": [{"id": server.model, "object": "model"}]}))
