@@ -8,6 +8,7 @@ is asked again without it; the caller then stops sending it to that server.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -21,9 +22,16 @@ _REFUSAL = re.compile(r"structured.?outputs?|grammar|regex|guided|unrecogni[sz]e
 
 
 def guided_fields(output_format: OutputFormat | ListFormat | None, server_kind: str) -> dict[str, Any]:
-    """The body fields that make `server_kind` decode in `output_format` ({} without a format)."""
-    if output_format is None:
-        return {}
+    """The body fields that make `server_kind` decode in `output_format` ({} without a format).
+
+    Built once per (format, kind): a run has a handful of formats and every request carries one. Callers
+    must not modify the result.
+    """
+    return {} if output_format is None else _fields(output_format, server_kind)
+
+
+@functools.lru_cache(maxsize=256)
+def _fields(output_format: OutputFormat | ListFormat, server_kind: str) -> dict[str, Any]:
     if server_kind == LLAMA_CPP:
         return {"grammar": output_format.gbnf()}
     return {"structured_outputs": {"regex": output_format.regex()}}

@@ -75,7 +75,9 @@ def parse_chat_response(body: Any) -> tuple[tuple[Choice, ...], int | None, int 
     if not isinstance(raw_choices, list) or not raw_choices:
         raise MalformedResponse("response has no 'choices'")
     choices = []
-    for raw in sorted(raw_choices, key=lambda c: c.get("index", 0) if isinstance(c, dict) else 0):
+    ordered = raw_choices if len(raw_choices) == 1 else sorted(
+        raw_choices, key=lambda c: c.get("index", 0) if isinstance(c, dict) else 0)
+    for raw in ordered:
         if not isinstance(raw, dict) or not isinstance(raw.get("message"), dict):
             raise MalformedResponse("a choice has no 'message'")
         content = raw["message"].get("content")
