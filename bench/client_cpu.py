@@ -7,7 +7,8 @@ all measured in this run:
   - zero latency: CPU ms per request end to end (start-up, planning, rendering, parsing, checks, HTTP,
     answer store, writes, dedup), and per request beyond a --dry-run's CPU (start-up and planning);
   - baseline: the teacher client alone (OpenAITeacher.stream of as many one-line requests, same limit,
-    same server), and the ratio of generate's CPU per request to it;
+    same server), and the ratio of generate's CPU per request to it; the same over httpx (what the
+    teacher used before labgen's own HTTP client) and the ratio of the two;
   - 0.1 s latency (--latency): the mean requests in flight while work remains, as a share of each
     --limits value, beside the ceiling one core allows at the measured CPU per request (latency / CPU).
 With --profile FILE a further zero-latency run goes under cProfile; its self time is printed by module
@@ -43,7 +44,11 @@ CLIENT_ONLY = """
 import json, sys
 from labgen.teachers.base import ChatRequest, SamplingParams
 from labgen.teachers.openai_direct import OpenAITeacher
-url, count, limit = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+url, count, limit, client = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+if client == "httpx":  # what the teacher used before its own HTTP client: httpx over 8-connection pools
+    import labgen.teachers.http_lean as lean
+    from labgen.teachers.http_pool import make_http_client
+    lean.make_chat_client = make_http_client
 requests = (ChatRequest(({"role": "user", "content": f"Question {i}: name a colour."},),
                         SamplingParams(max_tokens=16, seed=i), stage="bench") for i in range(count))
 teacher = OpenAITeacher(base_url=url, model="stage-fake", max_in_flight=limit)
@@ -174,13 +179,17 @@ def main() -> None:
         print(f"zero latency, limit {args.max_in_flight}: {requests} requests, {cpu:.2f} s CPU, {wall:.2f} s wall")
         print(f"  labgen CPU per request: {per_request:.2f} ms end to end; {beyond:.2f} ms beyond start-up and "
               f"planning (a --dry-run: {dry_cpu:.2f} s CPU)")
-        before = server.stats()["requests"]
-        base_cpu, _, _ = child_cpu([sys.executable, "-c", CLIENT_ONLY, server.url, str(requests),
-                                    str(args.max_in_flight)], env)
-        assert server.stats()["requests"] - before == requests
-        base = 1000 * base_cpu / requests
-        print(f"  baseline, the teacher client alone ({requests} one-line requests, same limit): {base:.2f} ms per "
-              f"request (with its start-up); generate / client alone: {per_request / base:.2f}x")
+        alone = {}
+        for client in ("lean", "httpx"):
+            before = server.stats()["requests"]
+            base_cpu, _, _ = child_cpu([sys.executable, "-c", CLIENT_ONLY, server.url, str(requests),
+                                        str(args.max_in_flight), client], env)
+            assert server.stats()["requests"] - before == requests
+            alone[client] = 1000 * base_cpu / requests
+        print(f"  baseline, the teacher client alone ({requests} one-line requests, same limit, with its start-up): "
+              f"{alone['lean']:.2f} ms per request; generate / client alone: {per_request / alone['lean']:.2f}x")
+        print(f"  the same over httpx (the client before labgen's own): {alone['httpx']:.2f} ms per request; "
+              f"httpx / labgen's client: {alone['httpx'] / alone['lean']:.2f}x")
         if args.profile:
             child_cpu(PROFILED + [args.profile] + generate_command(args, server.url, Path(tmp) / "prof",
                                                                    args.max_in_flight), env)
