@@ -116,7 +116,7 @@ class EndpointPool:
         endpoint.failures_in_a_row = 0
         wait = min(EJECT_MAX_S, EJECT_BASE_S * 2 ** (endpoint.ejections_in_a_row - 1))
         endpoint.ejected_until = time.monotonic() + wait
-        logger.warning("labgen: teacher endpoint %s left out for %.0f s after repeated failures (%s)",
+        logger.warning("labgen: teacher endpoint %s left out for %.0f s: %s",
                        endpoint.url, wait, reason)
 
     def has_untried_healthy(self, tried: Iterable[Endpoint]) -> bool:
