@@ -21,6 +21,8 @@ an inference server's prefix cache hits across a leaf's requests.
 from __future__ import annotations
 
 import functools
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,17 +122,51 @@ def load_template_file(path: Path) -> Template:
     return template
 
 
-@functools.lru_cache(maxsize=None)
-def _load_cached(directory: str, template_id: str) -> Template:
-    path = Path(directory) / f"{template_id}.yaml"
-    if not path.is_file():
-        raise ConfigError(f"no prompt template named {template_id!r}", path=path)
-    return load_template_file(path)
+RECHECK_S = 1.0  # a cached template's file is looked at again (one stat) at most this often
+
+
+@dataclass
+class _Cached:
+    template: Template
+    stamp: tuple[int, int]  # (st_mtime_ns, st_size) of the file it was read from
+    checked: float  # time.monotonic() of the last look
+
+
+_templates: dict[tuple[str, str], _Cached] = {}
+
+
+def _file_stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def get_template(template_id: str, directory: Path | None = None) -> Template:
-    """A shipped template by id (or one from a user-supplied folder)."""
-    return _load_cached(str(directory or prompts_dir()), template_id)
+    """A shipped template by id (or one from a user-supplied folder).
+
+    In the hot path of every teacher request, so it is served from memory; the file is looked at again
+    (one stat) at most once a second and read again only when it changed.
+    """
+    key = (template_id, str(directory) if directory is not None else "")
+    cached = _templates.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached.checked < RECHECK_S:
+        return cached.template
+    path = (directory or _shipped_prompts_dir()) / f"{template_id}.yaml"
+    stamp = _file_stamp(path)
+    if stamp is None:
+        raise ConfigError(f"no prompt template named {template_id!r}", path=path)
+    if cached is None or cached.stamp != stamp:
+        cached = _templates[key] = _Cached(load_template_file(path), stamp, now)
+    cached.checked = now
+    return cached.template
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_prompts_dir() -> Path:
+    return prompts_dir()  # where the install keeps them does not move while labgen runs
 
 
 def all_template_ids(directory: Path | None = None) -> list[str]:

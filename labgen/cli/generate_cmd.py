@@ -51,8 +51,8 @@ def _parse_max_tokens(values: tuple[str, ...]) -> dict[str, int]:
 @click.option("--prompt-seeds", type=int, default=None, help="Seed examples shown per skill prompt (fewer when the context window is small). [default 10]")
 @click.option("--chunk-tokens", type=int, default=None, help="Most tokens of document per knowledge chunk "
               "(less when the context window is small). [default 700]")
-@click.option("--context-window", type=int, default=None, help="The teacher's context window, when the "
-              "backend does not know it.")
+@click.option("--context-window", type=int, default=None, help="The teacher's context window, used when the "
+              "server does not report one (vLLM and llama.cpp do, in /v1/models). [default 4096]")
 @click.option("--max-tokens", "max_tokens", multiple=True, metavar="STAGE=N",
               help="Max output tokens of a generation stage (repeatable).")
 @click.option("--judge-logprobs/--no-judge-logprobs", default=None,
@@ -100,6 +100,7 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
     config = config.validated()
     changed_base = (base or "origin/main") if changed else None  # the diff falls back to main by itself
     try:
+        config = _with_teacher_context_window(config, teacher)
         if dry_run:
             _print_dry_run(taxonomy, teacher, config, changed_base, skip_invalid)
             return
@@ -112,6 +113,18 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
     finally:
         teacher.close()
     _print_summary(result)
+
+
+def _with_teacher_context_window(config: Any, teacher: Any) -> Any:
+    """The window the teacher reports (an OpenAI-compatible server's /models, asked here once) wins over
+    --context-window and labgen.yaml, which are the fallback for servers that do not say."""
+    window = getattr(teacher, "context_window", None)
+    if not isinstance(window, int) or isinstance(window, bool) or window <= 0:
+        return config
+    if config.context_window and config.context_window != window:
+        click.echo(f"note: the teacher's context window is {window} tokens; --context-window "
+                   f"{config.context_window} is not used", err=True)
+    return replace(config, context_window=window)
 
 
 def _print_dry_run(taxonomy: Path, teacher: Any, config: Any, changed_base: str | None, skip_invalid: bool) -> None:

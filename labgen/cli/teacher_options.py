@@ -21,15 +21,15 @@ _OPTIONS: tuple[tuple[str, str, Any, str], ...] = (
     ("--teacher", "backend", click.Choice(["local", "openai", "vllm"], case_sensitive=False),
      "Teacher backend: local (embedded SmolLM2, default), openai (an OpenAI-compatible server), vllm. "
      "[env LABGEN_TEACHER]"),
-    ("--teacher-url", "url", str, "Base URL of the OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1. "
-     "[env LABGEN_TEACHER_URL]"),
+    ("--teacher-url", "url", list, "Base URL of the OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1; "
+     "repeat it for several servers (requests go to the least busy). [env LABGEN_TEACHER_URL, comma-separated]"),
     ("--teacher-model", "model", str, "Model name (openai: discovered from /v1/models when omitted). "
      "[env LABGEN_TEACHER_MODEL]"),
     ("--teacher-client", "client", click.Choice(["direct", "langchain"], case_sensitive=False),
      "HTTP client for --teacher openai: direct (fast, default) or langchain (ChatOpenAI). "
      "[env LABGEN_TEACHER_CLIENT]"),
-    ("--max-in-flight", "max_in_flight", str, "Most requests in flight at once (default: local --parallel, openai 256). "
-     "[env LABGEN_TEACHER_MAX_IN_FLIGHT]"),
+    ("--max-in-flight", "max_in_flight", str, "Most requests in flight at once, per server (default: local "
+     "--parallel, openai 256). [env LABGEN_TEACHER_MAX_IN_FLIGHT]"),
     ("--request-timeout", "request_timeout", str, "Seconds before a request is abandoned and retried "
      "(default 300). [env LABGEN_TEACHER_REQUEST_TIMEOUT]"),
     ("--max-retries", "max_retries", str, "Retries per request on timeouts, 429, 5xx, dropped connections and "
@@ -38,6 +38,9 @@ _OPTIONS: tuple[tuple[str, str, Any, str], ...] = (
      "[env LABGEN_TEACHER_THREADS]"),
     ("--parallel", "parallel", str, "Requests the embedded model decodes together (default 4). "
      "[env LABGEN_TEACHER_PARALLEL]"),
+    ("--guided/--no-guided", "guided", bool, "Enforce judges' verdicts and numbered lists by guided decoding "
+     "(vLLM structured outputs, llama.cpp grammar; default on, dropped with a notice where a server refuses it). "
+     "[env LABGEN_TEACHER_GUIDED]"),
     ("--config", "config_path", click.Path(dir_okay=False), "labgen.yaml to read (default: ./labgen.yaml "
      "when present)."),
 )
@@ -48,13 +51,19 @@ CONFIG_KEYS = tuple(key for _, key, _, _ in _OPTIONS if key != "config_path")
 def teacher_options(func: F) -> F:
     """Add the teacher options to a click command (values arrive as kwargs named by config key)."""
     for option, key, kind, help_text in reversed(_OPTIONS):
-        func = click.option(option, key, type=kind, default=None, help=help_text)(func)
+        if kind is bool:  # an on/off flag pair; None when neither is given
+            func = click.option(option, key, default=None, help=help_text)(func)
+        elif kind is list:  # repeatable; an empty tuple (not given) becomes None in pop_teacher_values
+            func = click.option(option, key, type=str, multiple=True, help=help_text)(func)
+        else:
+            func = click.option(option, key, type=kind, default=None, help=help_text)(func)
     return func
 
 
 def pop_teacher_values(kwargs: dict[str, Any]) -> tuple[dict[str, Any], Any]:
     """Take the teacher options out of a command's kwargs: (cli values, --config path)."""
     values = {key: kwargs.pop(key, None) for key in CONFIG_KEYS}
+    values["url"] = values["url"] or None  # repeatable: () when not given
     return values, kwargs.pop("config_path", None)
 
 

@@ -8,6 +8,7 @@ completion exactly once in `accounting`, and builds `stream`/`astream` on top of
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import replace
@@ -16,6 +17,8 @@ from typing import Any
 from labgen.errors import ConfigError, TeacherError
 from labgen.teachers.base import Accounting, ChatRequest, Completion, Message
 from labgen.tokens import estimate_message_tokens
+
+logger = logging.getLogger("labgen.teachers")
 
 
 class BoundedTeacher:
@@ -32,6 +35,7 @@ class BoundedTeacher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._semaphore: asyncio.Semaphore | None = None
         self._stream_loop: asyncio.AbstractEventLoop | None = None
+        self.notices: list[str] = []  # one-line messages for the user, each given once
 
     # ----- what backends provide -------------------------------------------------------------
     @property
@@ -47,6 +51,12 @@ class BoundedTeacher:
 
     def count_tokens(self, messages: Iterable[Message]) -> int:
         return estimate_message_tokens(messages)
+
+    def notice(self, text: str) -> None:
+        """Tell the user something once per teacher (a logging warning, shown on stderr by default)."""
+        if text not in self.notices:
+            self.notices.append(text)
+            logger.warning("labgen: %s", text)
 
     def _on_loop_change(self) -> None:
         """Drop per-loop resources (HTTP clients, locks) when called from a new event loop."""

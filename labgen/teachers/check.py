@@ -12,11 +12,14 @@ PROBE_MESSAGES = ({"role": "user", "content": "Reply with the single word: ready
 
 
 def check_teacher(teacher: Teacher, *, max_tokens: int = 8) -> dict[str, Any]:
-    """Send one request and a logprobs probe; report {backend, model, latency_s, logprobs, ok, error}.
+    """Send one request and a logprobs probe; report {backend, model, context_window, latency_s, logprobs, ok,
+    error}. The context window is the server's own where it says (vLLM, llama.cpp), else null. With several
+    servers, `endpoints` says which of them answered /models (the request itself goes to one).
 
     Never raises for an unreachable or broken teacher: that is what `ok: false` and `error` say.
     """
-    report: dict[str, Any] = {"backend": teacher.backend, "model": teacher.model, "latency_s": None,
+    report: dict[str, Any] = {"backend": teacher.backend, "model": teacher.model, "context_window": None,
+                              "latency_s": None,
                               "logprobs": False, "ok": False, "error": None}
     run = getattr(teacher, "run", None)
     try:
@@ -30,6 +33,11 @@ def check_teacher(teacher: Teacher, *, max_tokens: int = 8) -> dict[str, Any]:
             report["error"] = completion.error or "the teacher returned no choices"
             return report
         report["ok"] = True
+        report["context_window"] = getattr(teacher, "context_window", None)
+        endpoint_stats = getattr(teacher, "endpoint_stats", None)
+        if callable(endpoint_stats) and len(endpoint_stats()) > 1:  # which servers answered /models
+            report["endpoints"] = [{key: e[key] for key in ("url", "server", "context_window", "healthy")}
+                                   for e in endpoint_stats()]
         probe = ChatRequest(PROBE_MESSAGES, SamplingParams(temperature=0.0, max_tokens=1, seed=0, logprobs=True,
                                                            top_logprobs=1), stage="check_logprobs")
         answer = run(teacher.complete(probe)) if run else next(iter(teacher.stream([probe])))

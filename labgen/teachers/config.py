@@ -26,7 +26,7 @@ DEFAULT_IN_FLIGHT = {"openai": 256, "vllm": 512}
 @dataclass(frozen=True)
 class TeacherConfig:
     backend: str = "local"
-    url: str = "http://127.0.0.1:8000/v1"
+    urls: tuple[str, ...] = ("http://127.0.0.1:8000/v1",)  # several: requests spread over the servers
     model: str | None = None
     client: str = "direct"
     max_in_flight: int | None = None  # None: the backend's default (DEFAULT_IN_FLIGHT)
@@ -39,10 +39,17 @@ class TeacherConfig:
     parallel: int = 4  # embedded: requests decoded together (llama.cpp server slots)
     model_path: str | None = None
     chunk_size: int = 256
+    guided: bool = True  # send output formats as guided decoding where the backend supports it
     api_key: str = field(default="EMPTY", repr=False)
 
     @property
+    def url(self) -> str:
+        """The first (often the only) server URL."""
+        return self.urls[0]
+
+    @property
     def in_flight(self) -> int:
+        """In flight per server (with several URLs the teacher keeps this many at each)."""
         if self.max_in_flight:
             return self.max_in_flight
         return self.parallel if self.backend == "local" else DEFAULT_IN_FLIGHT[self.backend]
@@ -77,6 +84,17 @@ def _url(value: Any) -> str:
     return text.rstrip("/")
 
 
+def _urls(value: Any) -> tuple[str, ...]:
+    """One URL, several separated by commas or spaces, or a list of them (labgen.yaml)."""
+    items = value if isinstance(value, (list, tuple)) else str(value).replace(",", " ").split()
+    urls = tuple(_url(item) for item in items)
+    if not urls:
+        raise ValueError("must name at least one http:// or https:// URL")
+    if len(set(urls)) != len(urls):
+        raise ValueError("names the same URL twice")
+    return urls
+
+
 def _positive_int(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError("must be a positive integer")
@@ -87,6 +105,17 @@ def _positive_int(value: Any) -> int:
     if number < 1:
         raise ValueError("must be a positive integer")
     return number
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
 
 
 def _non_negative_int(value: Any) -> int:
@@ -111,15 +140,20 @@ def _non_negative_float(value: Any) -> float:
 
 @dataclass(frozen=True)
 class Setting:
-    key: str  # TeacherConfig field and labgen.yaml key
+    key: str  # labgen.yaml key (and the TeacherConfig field, unless `field` says otherwise)
     option: str  # command-line option
     env: str  # environment variable
     parse: Callable[[Any], Any]
+    field: str = ""
+
+    @property
+    def config_field(self) -> str:
+        return self.field or self.key
 
 
 SETTINGS = (
     Setting("backend", "--teacher", "LABGEN_TEACHER", _choice(BACKENDS)),
-    Setting("url", "--teacher-url", "LABGEN_TEACHER_URL", _url),
+    Setting("url", "--teacher-url", "LABGEN_TEACHER_URL", _urls, field="urls"),
     Setting("model", "--teacher-model", "LABGEN_TEACHER_MODEL", _text),
     Setting("client", "--teacher-client", "LABGEN_TEACHER_CLIENT", _choice(CLIENTS)),
     Setting("max_in_flight", "--max-in-flight", "LABGEN_TEACHER_MAX_IN_FLIGHT", _positive_int),
@@ -132,6 +166,7 @@ SETTINGS = (
     Setting("parallel", "--parallel", "LABGEN_TEACHER_PARALLEL", _positive_int),
     Setting("model_path", "--teacher-model-path", "LABGEN_TEACHER_MODEL_PATH", _text),
     Setting("chunk_size", "--vllm-chunk-size", "LABGEN_TEACHER_CHUNK_SIZE", _positive_int),
+    Setting("guided", "--guided/--no-guided", "LABGEN_TEACHER_GUIDED", _flag),
 )
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
 
@@ -148,13 +183,14 @@ def resolve_teacher_config(cli_values: Mapping[str, Any], env: Mapping[str, str]
     values: dict[str, Any] = {}
     for setting in SETTINGS:
         cli_value = cli_values.get(setting.key)
+        name = setting.config_field
         try:
             if cli_value is not None:
-                values[setting.key] = setting.parse(cli_value)
+                values[name] = setting.parse(cli_value)
             elif env.get(setting.env, "").strip():
-                values[setting.key] = setting.parse(env[setting.env])
+                values[name] = setting.parse(env[setting.env])
             elif setting.key in section and section[setting.key] is not None:
-                values[setting.key] = setting.parse(section[setting.key])
+                values[name] = setting.parse(section[setting.key])
         except ValueError as exc:
             if cli_value is not None:
                 raise ConfigError(f"{setting.option}: {exc}, got {cli_value!r}") from None
@@ -184,9 +220,12 @@ def build_teacher(config: TeacherConfig) -> Teacher:
         from labgen.teachers.embedded import EmbeddedTeacher
 
         return EmbeddedTeacher(model_path=config.model_path, threads=config.threads, n_ctx=config.n_ctx,
-                               parallel=config.parallel, max_in_flight=config.in_flight)
+                               parallel=config.parallel, max_in_flight=config.in_flight, guided=config.guided)
     if config.backend == "openai":
         if config.client == "langchain":
+            if len(config.urls) > 1:
+                raise ConfigError("several teacher URLs need the direct client",
+                                  hint="drop --teacher-client langchain, or give one --teacher-url")
             from labgen.teachers.langchain_client import LangChainTeacher
 
             return LangChainTeacher.for_openai_server(
@@ -194,9 +233,9 @@ def build_teacher(config: TeacherConfig) -> Teacher:
                 max_in_flight=config.in_flight, request_timeout=config.request_timeout, retry=retry)
         from labgen.teachers.openai_direct import OpenAITeacher
 
-        return OpenAITeacher(base_url=config.url, model=config.model, api_key=config.api_key,
+        return OpenAITeacher(base_url=config.urls, model=config.model, api_key=config.api_key,
                              max_in_flight=config.in_flight, request_timeout=config.request_timeout,
-                             retry=retry)
+                             retry=retry, guided=config.guided)
     if config.backend == "vllm":
         from labgen.teachers.vllm_engine import VLLMTeacher
 
@@ -204,5 +243,5 @@ def build_teacher(config: TeacherConfig) -> Teacher:
             raise ConfigError("the vllm backend needs a model", hint="pass --teacher-model, e.g. "
                               "mistralai/Mixtral-8x7B-Instruct-v0.1, or set LABGEN_TEACHER_MODEL")
         return VLLMTeacher(model=config.model, max_in_flight=config.in_flight,
-                           chunk_size=config.chunk_size)
+                           chunk_size=config.chunk_size, guided=config.guided)
     raise ConfigError(f"unknown teacher backend {config.backend!r}", hint=f"choose one of {', '.join(BACKENDS)}")

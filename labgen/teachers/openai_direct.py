@@ -1,8 +1,9 @@
-"""The OpenAI-compatible backend's hot path: chat completions posted with httpx over small sharded pools.
+"""The OpenAI-compatible backend's hot path: chat completions posted by labgen's own lean HTTP/1.1 client
+(plain http; httpx over small sharded pools for https and proxies).
 
 It speaks the wire format itself (labgen.teachers.openai_wire) because per-request CPU matters when
 hundreds of requests are in flight against `vllm serve`: LangChain's ChatOpenAI and the openai SDK
-cost about three times as much per request (docs/teachers.md); ChatOpenAI stays available as
+cost several times as much per request (docs/teachers.md); ChatOpenAI stays available as
 `client: langchain`.
 """
 
@@ -10,15 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from labgen.errors import ContextLengthError, TeacherError
+from labgen.errors import ConfigError, ContextLengthError, TeacherError
 from labgen.teachers.base import ChatRequest, Completion
 from labgen.teachers.bounded import BoundedTeacher
-from labgen.teachers.openai_wire import (MalformedResponse, chat_payload, error_message,
+from labgen.teachers.guided import guided_fields, is_refusal
+from labgen.teachers.openai_wire import (MalformedResponse, chat_payload, encode_body, error_message,
                                          parse_chat_response)
 from labgen.teachers.retry import (Failure, RetryPolicy, call_with_retries, context_length_limit,
                                    parse_retry_after)
+from labgen.teachers.endpoints import PROBE_TIMEOUT_S, Endpoint, EndpointPool
+from labgen.teachers.server_info import ServerInfo, fetch_all, fetch_server_info, fetch_server_info_sync
 from labgen.tokens import estimate_tokens
 
 if TYPE_CHECKING:
@@ -28,74 +33,177 @@ DEFAULT_URL = "http://127.0.0.1:8000/v1"
 
 
 class OpenAITeacher(BoundedTeacher):
-    """Any server speaking OpenAI's /v1/chat/completions (vllm serve, llama-cpp-python's server, ...)."""
+    """Any server speaking OpenAI's /v1/chat/completions (vllm serve, llama.cpp's server, ...), or several.
+
+    With several `base_url`s each gets `max_in_flight` requests at most (the teacher's `max_in_flight` is
+    their sum) and routing, ejection and probing follow labgen.teachers.endpoints.
+    """
 
     backend = "openai"
     client_kind = "direct"
 
-    def __init__(self, *, base_url: str = DEFAULT_URL, model: str | None = None, api_key: str = "EMPTY",
-                 max_in_flight: int = 256, request_timeout: float = 300.0,
-                 retry: RetryPolicy = RetryPolicy()) -> None:
-        super().__init__(max_in_flight=max_in_flight)
-        self.base_url = base_url.rstrip("/")
+    def __init__(self, *, base_url: str | Sequence[str] = DEFAULT_URL, model: str | None = None,
+                 api_key: str = "EMPTY", max_in_flight: int = 256, request_timeout: float = 300.0,
+                 retry: RetryPolicy = RetryPolicy(), guided: bool = True) -> None:
+        urls = (base_url,) if isinstance(base_url, str) else tuple(base_url)
+        if not urls:
+            raise ConfigError("the openai backend needs at least one server URL", hint="pass --teacher-url")
+        super().__init__(max_in_flight=max_in_flight * len(urls))
+        self.endpoints = tuple(Endpoint(url, max_in_flight) for url in urls)
+        self.base_url = self.endpoints[0].url
+        self.guided = guided  # send output formats as guided decoding (structured outputs / grammar)
         self.request_timeout = request_timeout
         self.retry = retry
         self._model = model
         self._api_key = api_key
-        self._client: httpx.AsyncClient | None = None
-        self._model_lock: asyncio.Lock | None = None
+        self._pool = EndpointPool(self.endpoints, self._probe_endpoint)
+        self._info: ServerInfo | None = None
+        self._info_lock: asyncio.Lock | None = None
 
     @property
     def model(self) -> str:
         return self._model or ""
 
     def identity(self) -> dict[str, Any]:
-        """Backend and model; asks the server's /models first when no model was named (a blocking call)."""
+        """Backend and model (and `guided: false` when turned off); asks /models first when no model was named.
+
+        The URLs are not part of it: the same model on other servers gives the same answers.
+        """
         if not self._model:
-            self._model = discover_model_sync(self.base_url, self._api_key, self.retry, self.request_timeout)
-        return {"backend": self.backend, "model": self._model}
+            self.probe()
+        return {"backend": self.backend, "model": self._model, **({} if self.guided else {"guided": False})}
+
+    # ----- what the servers say about themselves ------------------------------------------------
+    @property
+    def context_window(self) -> int | None:
+        """The server's context window (vLLM's max_model_len, llama.cpp's n_ctx), the smallest of several;
+        None when none gives one. Read from /models on first use (a blocking call when nothing has asked
+        yet), never in the constructor."""
+        return self.probe().context_window
+
+    def endpoint_stats(self) -> list[dict[str, Any]]:
+        """Per server: kind, window, health, attempts, failed attempts, ejections, whether guided is sent."""
+        return [endpoint.stats() for endpoint in self.endpoints]
+
+    def probe(self) -> ServerInfo:
+        """Ask every server's /models once (models, context window, kind); for synchronous callers."""
+        if self._info is None:
+            outcomes = fetch_server_info_sync([e.url for e in self.endpoints], self._api_key, self.retry,
+                                              self.request_timeout, self._model)
+            self._set_info(outcomes)
+        assert self._info is not None
+        return self._info
+
+    async def aprobe(self) -> ServerInfo:
+        """probe() from async code, over the teacher's own connections; asked once."""
+        if self._info is None:
+            if self._info_lock is None:
+                self._info_lock = asyncio.Lock()
+            async with self._info_lock:
+                if self._info is None:
+                    outcomes = await fetch_all(
+                        [(self._http(e), e.url) for e in self.endpoints], self.retry, self.request_timeout,
+                        self._model)
+                    self._set_info(outcomes)
+        assert self._info is not None
+        return self._info
+
+    def _set_info(self, outcomes: list[ServerInfo | Failure]) -> None:
+        answered = [o for o in outcomes if isinstance(o, ServerInfo)]
+        if not answered:
+            failure = next(o for o in outcomes if isinstance(o, Failure))
+            if not self._model:
+                raise TeacherError(f"cannot find the teacher model: {failure.message}",
+                                   hint="check --teacher-url (LABGEN_TEACHER_URL), or name the model with "
+                                   "--teacher-model")
+            self.notice(f"{self.base_url}: cannot read the server's /models ({failure.message}); its context "
+                        "window is unknown, so --context-window (else 4096) is used")
+            self._info = ServerInfo(models=(self._model,), error=failure.message)
+            return
+        for endpoint, outcome in zip(self.endpoints, outcomes):
+            if isinstance(outcome, ServerInfo):
+                endpoint.info = outcome
+            elif self._pool.several:  # down at the start: probed again after the backoff
+                self._pool.eject(endpoint, outcome.message)
+        if not self._model:
+            self._model = answered[0].models[0]
+        windows = [o.context_window for o in answered if o.context_window]
+        self._info = ServerInfo(models=answered[0].models, context_window=min(windows) if windows else None,
+                                kind=answered[0].kind)
+
+    async def _probe_endpoint(self, endpoint: Endpoint) -> bool:
+        """One GET /models with a short timeout (the pool's probe of an ejected endpoint)."""
+        outcome = await fetch_server_info(self._http(endpoint), endpoint.url, RetryPolicy(max_retries=0),
+                                          min(self.request_timeout, PROBE_TIMEOUT_S), self._model)
+        if isinstance(outcome, ServerInfo):
+            endpoint.info = endpoint.info or outcome
+            return True
+        return False
 
     # ----- per-loop resources -----------------------------------------------------------------
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            from labgen.teachers.http_pool import make_http_client
+    def _http(self, endpoint: Endpoint) -> Any:
+        """The endpoint's client of this loop: the lean one for plain http, httpx otherwise (http_lean)."""
+        if endpoint.client is None:
+            from labgen.teachers.http_lean import make_chat_client
 
-            self._client = make_http_client(self.max_in_flight, self.request_timeout, self._api_key,
-                                            self.base_url)
-        return self._client
+            endpoint.client = make_chat_client(endpoint.limit, self.request_timeout, self._api_key, endpoint.url)
+        return endpoint.client
 
     def _on_loop_change(self) -> None:
-        self._client = None  # bound to the old loop's sockets; a new one is made on demand
-        self._model_lock = None
+        for endpoint in self.endpoints:
+            endpoint.client = None  # bound to the old loop's sockets; a new one is made on demand
+        self._pool.close()
+        self._info_lock = None
 
     async def _aclose_resources(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        self._pool.close()
+        for endpoint in self.endpoints:
+            client, endpoint.client = endpoint.client, None
+            if client is not None:
+                await client.aclose()
 
     # ----- requests -------------------------------------------------------------------------
     async def resolve_model(self) -> str:
         """The model to ask for: the configured one, else the first that /models lists (asked once)."""
-        if self._model:
-            return self._model
-        if self._model_lock is None:
-            self._model_lock = asyncio.Lock()
-        async with self._model_lock:
-            if not self._model:
-                self._model = await discover_model(self._http(), self.base_url, self.retry,
-                                                   self.request_timeout)
-        return self._model
+        if not self._model:
+            await self.aprobe()
+        return self._model or ""
 
     async def _complete_once(self, request: ChatRequest) -> Completion:
-        model = await self.resolve_model()
-        body = json.dumps(chat_payload(request, model), separators=(",", ":")).encode("utf-8")
-        client = self._http()
-        url = self.base_url + "/chat/completions"
-
-        async def attempt() -> tuple[Any, ...] | Failure:
-            return await self._post(client, url, body)
-
-        outcome, retries = await call_with_retries(attempt, self.retry)
+        if self._info is None:
+            await self.aprobe()
+        model = self._model or ""
+        payload = chat_payload(request, model)
+        output_format = request.params.output_format if self.guided else None
+        bodies: dict[str, bytes] = {}  # by guided field name ("" for none): encoded once each
+        tried: list[Endpoint] = []
+        retries = budget = 0
+        while True:
+            endpoint = await self._pool.acquire(tried)
+            guided = guided_fields(output_format, endpoint.kind) if endpoint.send_guided else {}
+            key = next(iter(guided), "")
+            body = bodies.get(key)
+            if body is None:
+                body = bodies[key] = encode_body({**payload, **guided})
+            outcome: tuple[Any, ...] | Failure | None = None
+            try:
+                outcome = await self._post(self._http(endpoint), endpoint.chat_url, body)
+            finally:
+                self._pool.release(endpoint, outcome)
+            if not isinstance(outcome, Failure):
+                break
+            if guided and is_refusal(outcome):
+                self._guided_refused(endpoint, key, outcome)
+                retries += 1  # asked again at once without the field; not counted against max_retries
+                continue
+            if not outcome.retryable or budget >= self.retry.max_retries:
+                break
+            tried.append(endpoint)
+            if not self._pool.has_untried_healthy(tried):  # another server may answer at once
+                await asyncio.sleep(self.retry.wait_before_retry(budget, outcome.retry_after_s))
+                tried.clear()
+            retries += 1
+            budget += 1
         if isinstance(outcome, Failure):
             message = outcome.message
             if outcome.kind == "context_length":
@@ -112,7 +220,13 @@ class OpenAITeacher(BoundedTeacher):
                           completion_tokens=completion_tokens, retries=retries,
                           model=served_model or model)
 
-    async def _post(self, client: httpx.AsyncClient, url: str, body: bytes) -> tuple[Any, ...] | Failure:
+    def _guided_refused(self, endpoint: Endpoint, field: str, failure: Failure) -> None:
+        if endpoint.send_guided:
+            endpoint.send_guided = False
+            self.notice(f"{endpoint.url} refused guided decoding ({field}): {failure.message}; requests go "
+                        "without it from now on (the prompts still ask for the format)")
+
+    async def _post(self, client: Any, url: str, body: bytes) -> tuple[Any, ...] | Failure:
         import httpx
 
         try:
@@ -153,7 +267,7 @@ def describe_transport_error(exc: Exception, url: str) -> str:
     return f"{type(exc).__name__} talking to {url}: {exc}"
 
 
-def classify_http_error(response: httpx.Response, url: str) -> Failure:
+def classify_http_error(response: Any, url: str) -> Failure:
     """Turn a non-200 answer into a Failure: 429/5xx/408 retryable, context length and other 4xx not."""
     status = response.status_code
     try:
@@ -163,69 +277,27 @@ def classify_http_error(response: httpx.Response, url: str) -> Failure:
     message = error_message(body, response.text[:300])
     text = f"HTTP {status} from {url}: {message}"
     if status == 429:
-        return Failure("rate_limited", text, True, parse_retry_after(response.headers.get("retry-after")))
+        return Failure("rate_limited", text, True, parse_retry_after(response.headers.get("retry-after")), status)
     if status >= 500 or status == 408:
-        return Failure("server_error", text, True, parse_retry_after(response.headers.get("retry-after")))
+        return Failure("server_error", text, True, parse_retry_after(response.headers.get("retry-after")), status)
     if status in (400, 413, 422) and context_length_limit(message) is not None:
-        return Failure("context_length", message, False)
-    return Failure("http_error", text, False)
+        return Failure("context_length", message, False, status=status)
+    return Failure("http_error", text, False, status=status)
 
 
 async def discover_model(client: httpx.AsyncClient, base_url: str, policy: RetryPolicy,
                          request_timeout: float) -> str:
     """The first model id that GET {base_url}/models lists; TeacherError when there is none."""
-    import httpx
-
-    url = base_url + "/models"
-
-    async def attempt() -> str | Failure:
-        try:
-            async with asyncio.timeout(request_timeout):
-                response = await client.get(url)
-        except (TimeoutError, httpx.TimeoutException):
-            return Failure("timeout", f"no answer from {url} within {request_timeout:g} s", True)
-        except httpx.TransportError as exc:
-            return Failure("connection", describe_transport_error(exc, url), True)
-        if response.status_code != 200:
-            return classify_http_error(response, url)
-        try:
-            data = json.loads(response.content).get("data")
-            return str(data[0]["id"])
-        except (ValueError, AttributeError, LookupError, TypeError):
-            return Failure("malformed", f"{url} did not list any model", True)
-
-    outcome, _ = await call_with_retries(attempt, policy)
-    if isinstance(outcome, Failure):
-        raise TeacherError(f"cannot find the teacher model: {outcome.message}",
-                           hint="check --teacher-url (LABGEN_TEACHER_URL), or name the model with --teacher-model")
-    return outcome
+    return _first_model(await fetch_server_info(client, base_url, policy, request_timeout))
 
 
 def discover_model_sync(base_url: str, api_key: str, policy: RetryPolicy, request_timeout: float) -> str:
-    """discover_model for synchronous callers (identity() before the first request); never in a running loop."""
-    import threading
+    """discover_model for synchronous callers (identity() before the first request)."""
+    return _first_model(fetch_server_info_sync([base_url], api_key, policy, request_timeout)[0])
 
-    result: list[str] = []
-    errors: list[BaseException] = []
 
-    async def main() -> None:
-        from labgen.teachers.http_pool import make_http_client
-
-        client = make_http_client(4, request_timeout, api_key, base_url)
-        try:
-            result.append(await discover_model(client, base_url, policy, request_timeout))
-        finally:
-            await client.aclose()
-
-    def run() -> None:  # a thread of its own works whether or not the caller has a running loop
-        try:
-            asyncio.run(main())
-        except BaseException as exc:  # re-raised in the caller's thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=run, name="labgen-model-discovery")
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return result[0]
+def _first_model(outcome: ServerInfo | Failure) -> str:
+    if isinstance(outcome, Failure):
+        raise TeacherError(f"cannot find the teacher model: {outcome.message}",
+                           hint="check --teacher-url (LABGEN_TEACHER_URL), or name the model with --teacher-model")
+    return outcome.models[0]

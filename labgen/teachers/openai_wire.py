@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from labgen.teachers.base import ChatRequest, Choice, SamplingParams, TokenLogprob
@@ -25,6 +26,11 @@ def chat_payload(request: ChatRequest, model: str) -> dict[str, Any]:
         body["stop"] = list(params.stop)
     body.update(optional_sampling_fields(params))
     return body
+
+
+def encode_body(payload: dict[str, Any]) -> bytes:
+    """A request body as compact UTF-8 JSON."""
+    return json.dumps(payload, separators=(",", ":")).encode("utf-8")
 
 
 def optional_sampling_fields(params: SamplingParams) -> dict[str, Any]:
@@ -69,7 +75,9 @@ def parse_chat_response(body: Any) -> tuple[tuple[Choice, ...], int | None, int 
     if not isinstance(raw_choices, list) or not raw_choices:
         raise MalformedResponse("response has no 'choices'")
     choices = []
-    for raw in sorted(raw_choices, key=lambda c: c.get("index", 0) if isinstance(c, dict) else 0):
+    ordered = raw_choices if len(raw_choices) == 1 else sorted(
+        raw_choices, key=lambda c: c.get("index", 0) if isinstance(c, dict) else 0)
+    for raw in ordered:
         if not isinstance(raw, dict) or not isinstance(raw.get("message"), dict):
             raise MalformedResponse("a choice has no 'message'")
         content = raw["message"].get("content")

@@ -84,6 +84,7 @@ class Failure:
     message: str
     retryable: bool
     retry_after_s: float | None = None
+    status: int | None = None  # the HTTP status, when the server answered
 
 
 async def call_with_retries(attempt: Callable[[], Awaitable[T | Failure]],

@@ -8,6 +8,7 @@ of prompts is computed once. vllm is imported only when this backend runs its fi
 from __future__ import annotations
 
 import asyncio
+import importlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -27,12 +28,31 @@ def import_vllm() -> Any:
     return vllm
 
 
-def to_vllm_sampling(vllm: Any, params: SamplingParams) -> Any:
-    """labgen's SamplingParams as vllm.SamplingParams (logprobs: None, or how many alternatives)."""
+def to_vllm_sampling(vllm: Any, params: SamplingParams, guided: bool = True) -> Any:
+    """labgen's SamplingParams as vllm.SamplingParams (logprobs: None, or how many alternatives); an output
+    format becomes a structured-outputs regex when `guided`."""
     return vllm.SamplingParams(
         n=params.n, temperature=params.temperature, top_p=params.top_p, max_tokens=params.max_tokens,
         stop=list(params.stop) or None, seed=params.seed,
-        logprobs=params.top_logprobs if params.logprobs else None)
+        logprobs=params.top_logprobs if params.logprobs else None,
+        **(structured_outputs(vllm, params) if guided else {}))
+
+
+def structured_outputs(vllm: Any, params: SamplingParams) -> dict[str, Any]:
+    """The SamplingParams keyword for the output format's regex: `structured_outputs` (vLLM 0.10.2 and
+    later), `guided_decoding` before that; {} without a format or where neither exists."""
+    if params.output_format is None:
+        return {}
+    try:
+        module = importlib.import_module(vllm.__name__ + ".sampling_params")
+    except ImportError:
+        module = None
+    regex = params.output_format.regex()
+    if hasattr(module, "StructuredOutputsParams"):
+        return {"structured_outputs": module.StructuredOutputsParams(regex=regex)}
+    if hasattr(module, "GuidedDecodingParams"):
+        return {"guided_decoding": module.GuidedDecodingParams(regex=regex)}
+    return {}
 
 
 def from_vllm_logprobs(token_ids: Any, positions: Any) -> tuple[TokenLogprob, ...] | None:
@@ -56,8 +76,9 @@ class VLLMTeacher(BoundedTeacher):
     backend = "vllm"
 
     def __init__(self, *, model: str, max_in_flight: int = 512, chunk_size: int = 256,
-                 engine_kwargs: dict[str, Any] | None = None) -> None:
+                 engine_kwargs: dict[str, Any] | None = None, guided: bool = True) -> None:
         super().__init__(max_in_flight=max_in_flight)
+        self.guided = guided
         self._model = model
         self.chunk_size = chunk_size
         self.engine_kwargs = dict(engine_kwargs or {})
@@ -70,6 +91,17 @@ class VLLMTeacher(BoundedTeacher):
     @property
     def model(self) -> str:
         return self._model
+
+    def identity(self) -> dict[str, Any]:
+        return {"backend": self.backend, "model": self.model, **({} if self.guided else {"guided": False})}
+
+    @property
+    def context_window(self) -> int | None:
+        """The engine's max_model_len once it is loaded (None before: loading it takes minutes)."""
+        try:
+            return int(self._llm.llm_engine.model_config.max_model_len) if self._llm is not None else None
+        except (AttributeError, TypeError, ValueError):
+            return None
 
     def _engine(self) -> Any:
         if self._llm is None:
@@ -112,7 +144,7 @@ class VLLMTeacher(BoundedTeacher):
         vllm = import_vllm()
         self.chunks_run.append(len(requests))
         outputs = llm.chat([list(r.messages) for r in requests],
-                           [to_vllm_sampling(vllm, r.params) for r in requests], use_tqdm=False)
+                           [to_vllm_sampling(vllm, r.params, self.guided) for r in requests], use_tqdm=False)
         completions = []
         for request, output in zip(requests, outputs):
             choices = tuple(Choice(text=o.text, finish_reason=o.finish_reason,

@@ -3,7 +3,8 @@
 The stage of a request is recognised from its first message, whose opening text is fixed by the stage's
 template. A fixed latency per request and a log of (stage, messages, start, end) let tests and the bench
 measure concurrency and prompt prefixes. A raw asyncio HTTP/1.1 server on its own loop in a daemon
-thread (thousands of requests/s, so it is never the bottleneck); use it as a context manager.
+thread (thousands of requests/s, so it is never the bottleneck); use it as a context manager, or run it
+as a process (`python -m tests.generate.stage_server PORT [LATENCY_S]`, GET /stats for its counts).
 """
 
 from __future__ import annotations
@@ -37,14 +38,22 @@ def _http(status: str, payload: dict[str, Any]) -> bytes:
 
 
 class StageServer:
-    def __init__(self, *, latency_s: float = 0.0, model: str = "stage-fake",
+    def __init__(self, *, latency_s: float = 0.0, model: str = "stage-fake", port: int = 0,
                  answers: Any = plausible_answer) -> None:
         self.latency_s = latency_s
         self.model = model
+        self.requested_port = port
         self.answers = answers  # request -> answer text (tests/fakes.py)
         self.log: list[dict[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        # Time-weighted in-flight count (requests x seconds), for the mean in flight that /stats reports.
+        self.area = 0.0
+        self.area_at_last_start = 0.0
+        self.first_start: float | None = None
+        self.last_start = 0.0
+        self.last_end = 0.0
+        self._last_change = 0.0
         self.openings = _literal_openings()
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -67,15 +76,34 @@ class StageServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
+    def _count_in_flight(self, now: float, step: int) -> None:
+        self.area += self.in_flight * (now - self._last_change)
+        self._last_change = now
+        self.in_flight += step
+
+    def stats(self) -> dict[str, Any]:
+        """Requests, in flight now and at most, and the mean in flight over the serving span and while work
+        remained (first request to the last request's start)."""
+        start = self.first_start or 0.0
+        return {"requests": len(self.log), "in_flight": self.in_flight, "max_in_flight": self.max_in_flight,
+                "mean_in_flight": self.area / max(self.last_end - start, 1e-9) if self.log else 0.0,
+                "mean_in_flight_while_work_remains":
+                    self.area_at_last_start / max(self.last_start - start, 1e-9) if self.log else 0.0,
+                "serving_s": max(self.last_end - start, 0.0)}
+
     def _chat(self, body: bytes, reply: Any) -> None:
         started = time.monotonic()
         payload = json.loads(body or b"{}")
         stage, text = self.answer(payload)
-        self.in_flight += 1
+        if self.first_start is None:
+            self.first_start = self._last_change = started
+        self._count_in_flight(started, +1)
+        self.area_at_last_start, self.last_start = self.area, started
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
 
         def finish() -> None:
-            self.in_flight -= 1
+            self.last_end = time.monotonic()
+            self._count_in_flight(self.last_end, -1)
             self.log.append({"stage": stage, "messages": payload.get("messages"), "start": started,
                              "end": time.monotonic()})
             words = len(text.split())
@@ -123,6 +151,8 @@ class StageServer:
                     method, path = head.split(" ", 2)[:2]
                     if method == "POST" and path.endswith("/chat/completions"):
                         server._chat(body, self.reply)
+                    elif path.endswith("/stats"):
+                        self.reply(_http("200 OK", server.stats()))
                     else:
                         self.reply(_http("200 OK", {"object": "list",
                                                     "data": [{"id": server.model, "object": "model"}]}))
@@ -130,7 +160,8 @@ class StageServer:
         def serve() -> None:
             loop = asyncio.new_event_loop()
             self._loop = loop
-            listener = loop.run_until_complete(loop.create_server(Protocol, "127.0.0.1", 0, backlog=4096))
+            listener = loop.run_until_complete(loop.create_server(Protocol, "127.0.0.1", self.requested_port,
+                                                                  backlog=4096))
             self.port = listener.sockets[0].getsockname()[1]
             ready.set()
             loop.run_forever()
@@ -148,3 +179,24 @@ class StageServer:
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(5)
+
+
+def main() -> None:
+    """Serve on a fixed port until SIGTERM/SIGINT (tests run it as a subprocess they can kill and restart).
+
+        python -m tests.generate.stage_server PORT [LATENCY_S]
+    """
+    import signal
+    import sys
+
+    port, latency = int(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    with StageServer(latency_s=latency, port=port) as server:
+        print(server.base_url, flush=True)
+        stop.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -3,6 +3,9 @@
     with FaultServer(["500", ("429", 0.3), "ok"]) as server:   # then "ok" for every later request
         ... server.base_url, server.arrivals (time of each chat request), server.chat_requests
 
+`models=` sets the body of GET /models (default: one model, "fault-model", and nothing else); `refuse=`
+maps body fields to the 400 error message any chat request carrying one of them gets (before the script).
+
 Faults: "ok", ("slow", seconds), "500", ("429", retry_after_seconds), "drop" (close the socket
 mid-response), "malformed" (200 with a body that is not JSON), "truncated" (200 whose body stops
 before its Content-Length), "no_choices" (valid JSON, not a completion), "context_length" (vLLM's 400).
@@ -33,9 +36,16 @@ def _http(status: str, body: bytes, extra: str = "", length: int | None = None) 
             f"content-length: {len(body) if length is None else length}\r\n{extra}\r\n").encode() + body
 
 
+MODELS = {"object": "list", "data": [{"id": "fault-model"}]}
+
+
 class FaultServer:
-    def __init__(self, script: list[Any] | None = None) -> None:
+    def __init__(self, script: list[Any] | None = None, *, models: dict[str, Any] | None = None,
+                 refuse: dict[str, str] | None = None) -> None:
         self.script = list(script or [])
+        self.refuse = dict(refuse or {})  # body field -> the 400 error message a request carrying it gets
+        self.models_body = json.dumps(MODELS if models is None else models).encode()
+        self.model_listings = 0  # GET /models requests answered
         self.arrivals: list[float] = []
         self.chat_requests: list[dict[str, Any]] = []
         self.port = 0
@@ -84,11 +94,17 @@ class FaultServer:
                 length = next((int(l.split(":", 1)[1]) for l in lines[1:] if l.lower().startswith("content-length")), 0)
                 body = await reader.readexactly(length) if length else b""
                 if path.endswith("/models"):
-                    writer.write(_http("200 OK", b'{"object":"list","data":[{"id":"fault-model"}]}'))
+                    self.model_listings += 1
+                    writer.write(_http("200 OK", self.models_body))
                     await writer.drain()
                     continue
                 self.arrivals.append(time.monotonic())
                 self.chat_requests.append(json.loads(body))
+                refused = [message for name, message in self.refuse.items() if name in self.chat_requests[-1]]
+                if refused:
+                    writer.write(_http("400 Bad Request", json.dumps({"error": {"message": refused[0]}}).encode()))
+                    await writer.drain()
+                    continue
                 fault = self.script.pop(0) if self.script else "ok"
                 if not await self._answer(fault, writer):
                     writer.close()

@@ -1,0 +1,52 @@
+"""get_template serves templates from memory and notices a changed file within RECHECK_S, with one stat."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from labgen import prompts
+from labgen.errors import ConfigError
+
+TEMPLATE = """id: greet
+description: test
+variables: [name]
+messages:
+  - role: user
+    content: "{greeting}, {{{{ name }}}}"
+"""
+
+
+def write(folder: Path, greeting: str, mtime_ns: int) -> None:
+    path = folder / "greet.yaml"
+    path.write_text(TEMPLATE.format(greeting=greeting), encoding="utf-8")
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_a_changed_file_is_read_again_and_looked_at_most_once_a_second(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "Hello", 1_000_000_000)
+    looks: list[Path] = []
+    real_stamp = prompts._file_stamp
+    monkeypatch.setattr(prompts, "_file_stamp", lambda path: looks.append(path) or real_stamp(path))
+    first = prompts.get_template("greet", tmp_path)
+    assert first.render(name="Ada")[0]["content"] == "Hello, Ada"
+    for _ in range(100):
+        assert prompts.get_template("greet", tmp_path) is first
+    assert len(looks) == 1  # within RECHECK_S nothing touches the disk
+
+    write(tmp_path, "Goodbye", 2_000_000_000)
+    monkeypatch.setattr(prompts, "RECHECK_S", 0.0)
+    second = prompts.get_template("greet", tmp_path)
+    assert second.render(name="Ada")[0]["content"] == "Goodbye, Ada" and second.sha256 != first.sha256
+    assert prompts.get_template("greet", tmp_path) is second  # unchanged since: not read again
+
+    (tmp_path / "greet.yaml").unlink()
+    with pytest.raises(ConfigError, match="no prompt template named 'greet'"):
+        prompts.get_template("greet", tmp_path)
+
+
+def test_shipped_templates_are_the_same_object_each_time() -> None:
+    assert prompts.get_template("judge_pair") is prompts.get_template("judge_pair")
