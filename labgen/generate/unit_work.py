@@ -82,29 +82,36 @@ class UnitWork:
     async def judge(self, name: str, candidate: Candidate, **fields: Any) -> bool:
         """Run one teacher judge on the candidate; the Ledger keeps or drops it on the verdict."""
         from labgen.critic.judges import get_judge
+        from labgen.curate.record import PERMANENT, TRANSIENT, JudgeMark
+        from labgen.store.answers import request_key
 
         judge = get_judge(name, self.critic_config)
         params = replace(judge.params, seed=request_seed(self.run.seed, self._seed_key, name,
                                                                  *candidate.slot))
-        completion = await self._complete(ChatRequest(messages=judge.render(**fields), params=params, stage=name,
-                                                      tag=(self.unit.id, candidate.slot)))
+        request = ChatRequest(messages=judge.render(**fields), params=params, stage=name,
+                              tag=(self.unit.id, candidate.slot))
+        completion = await self._complete(request)
         self.charge(candidate, completion)
         candidate.templates[name] = judge.template.ref()
         candidate.sampling[name] = _sampling_record(params)
         if completion.error is not None and not _permanent(completion):
             self.ledger.teacher_failures += 1
         verdict = judge.parse(completion)
+        failure = None if completion.ok else PERMANENT if _permanent(completion) else TRANSIENT
+        # The record keeps the request's store key, so curation re-reads this judgment with one lookup.
+        candidate.judges[name] = JudgeMark(request_key(request, self.run.teacher), verdict, failure)
         return self._decide(candidate, [verdict], stage=name)
 
     def check(self, candidate: Candidate, *, finish_reason: str | None, prompt_text: str) -> bool:
         """The critic's deterministic checks (no tokens) on a candidate pair, before any judge is paid."""
-        from labgen.generate.critic_link import deterministic_checks
+        from labgen.generate.critic_link import measured_checks
 
-        verdicts = deterministic_checks(question=candidate.question or "", answer=candidate.answer or "",
-                                        context=candidate.context, finish_reason=finish_reason,
-                                        prompt_text=prompt_text, seed_texts=self.seed_texts,
-                                        config=self.critic_config)
-        return self._decide(candidate, verdicts)
+        marks = measured_checks(question=candidate.question or "", answer=candidate.answer or "",
+                                context=candidate.context, finish_reason=finish_reason,
+                                prompt_text=prompt_text, seed_texts=self.seed_texts, config=self.critic_config)
+        candidate.finish_reason = finish_reason
+        candidate.checks = marks
+        return self._decide(candidate, [mark.verdict for mark in marks])
 
     def unparsed(self, stage: str, items: tuple[Unparsed, ...], slot: Slot, *, raw: str,
                  seed_ids: tuple[str, ...] | None = None) -> None:
@@ -138,8 +145,11 @@ class UnitWork:
         self.ledger.keep(candidate)
 
     def charge(self, candidate: Candidate, completion: Completion, share: int = 1) -> None:
-        candidate.prompt_tokens += completion.prompt_tokens // max(1, share)
-        candidate.completion_tokens += completion.completion_tokens // max(1, share)
+        prompt, completion_tokens = completion.prompt_tokens // max(1, share), completion.completion_tokens // max(1, share)
+        candidate.prompt_tokens += prompt
+        candidate.completion_tokens += completion_tokens
+        before = candidate.stage_tokens.get(completion.request.stage, (0, 0))
+        candidate.stage_tokens[completion.request.stage] = (before[0] + prompt, before[1] + completion_tokens)
 
     @property
     def _seed_key(self) -> str:

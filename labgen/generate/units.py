@@ -20,7 +20,7 @@ from labgen.hashing import content_hash, short_id
 from labgen.jsonl import write_text_atomic
 
 UNITS_DIR = Path(".labgen") / "units"
-UNIT_FORMAT = 1
+UNIT_FORMAT = 2  # 2: results hold sample records (labgen.curate.record)
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,8 @@ class UnitStore:
         except (OSError, ValueError):
             return None  # unreadable: regenerate it
         if not isinstance(data, dict) or data.get("unit") != unit_id or not data.get("complete", False):
+            return None
+        if "records" not in data:  # written by an older labgen
             return None
         return data
 
