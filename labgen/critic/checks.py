@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +49,7 @@ class Measured:
     that a new threshold re-decides it without the inputs (`decide_check`)."""
 
     verdict: Verdict
-    measure: tuple[Any, ...] | None = None
+    measure: Sequence[Any] | None = None
 
 
 def run_checks(item: CheckInput, config: CriticConfig | None = None) -> list[Verdict]:
@@ -82,30 +83,34 @@ def measure_check(name: str, item: CheckInput, config: CriticConfig) -> Measured
         return Measured(check_pii(question, answer)) if config.check_pii else None
     if name == "blocklist":
         return _plain(check_blocklist(question, answer, config.blocklist))
-    measure: tuple[Any, ...] | None
     if name == "echo":
-        measure = echo_measure(question, answer, item.prompt_text, item.context)
-    elif name == "seed_copy":
+        measure: tuple[Any, ...] | None = echo_measure(question, answer, item.prompt_text, item.context)
+        return Measured(decide_check(name, measure, config), measure)
+    if name == "seed_copy":
         measure = seed_copy_measure(question, answer, item.seed_texts)
-    elif name == "language":
-        measure = language_measure(question, answer, config)
-    elif name == "lexical_support":
-        measure = lexical_support_measure(question, answer, item.context)
-    else:
-        raise ValueError(f"no deterministic check named {name!r}")
-    return None if measure is None else Measured(decide_check(name, measure, config), tuple(measure))
+        return None if measure is None else Measured(decide_check(name, measure, config), measure)
+    if name == "language":
+        found = language_measure(question, answer, config)
+        return None if found is None else Measured(language_verdict(found[0], found[1], config), found[0])
+    if name == "lexical_support":
+        support = lexical_support_measure(question, answer, item.context)
+        return None if support is None else Measured(lexical_support_verdict(support[0], support[1], config),
+                                                      support[0])
+    raise ValueError(f"no deterministic check named {name!r}")
 
 
-def decide_check(name: str, measure: Any, config: CriticConfig) -> Verdict:
-    """A thresholded check's verdict from its measure under `config` (what a fresh check would say)."""
+def decide_check(name: str, measure: Any, config: CriticConfig, reason: str = "") -> Verdict:
+    """A thresholded check's verdict from its measure under `config` (what a fresh check would say);
+    `reason`: the check's reason as first given, for the checks whose reason no threshold changes
+    (language, lexical_support), which is why their measure need not repeat it."""
     if name == "echo":
         return echo_verdict((float(measure[0]), str(measure[1])), config.echo_similarity)
     if name == "seed_copy":
         return seed_copy_verdict((float(measure[0]), int(measure[1])), config.seed_copy_similarity)
     if name == "language":
-        return language_verdict(measure, config)
+        return language_verdict(measure, reason, config)
     if name == "lexical_support":
-        return lexical_support_verdict(measure, config)
+        return lexical_support_verdict(measure, reason, config)
     raise ValueError(f"check {name!r} has no threshold to decide again")
 
 
@@ -115,44 +120,45 @@ def _plain(verdict: Verdict | None) -> Measured | None:
 
 def check_language(question: str, answer: str, config: CriticConfig) -> Verdict | None:
     """Question and answer are judged apart: an English question must not hide a French answer."""
-    measure = language_measure(question, answer, config)
-    return None if measure is None else language_verdict(measure, config)
+    found = language_measure(question, answer, config)
+    return None if found is None else language_verdict(found[0], found[1], config)
 
 
-def language_measure(question: str, answer: str, config: CriticConfig) -> tuple[float, int, str, str] | None:
-    """(score, words, "answer" or "question", reason) of the worse of the two; None when the check is off."""
+def language_measure(question: str, answer: str, config: CriticConfig) -> tuple[tuple[float, int], str] | None:
+    """((score, words), reason) of the worse of question and answer; None when the check is off."""
     if config.language is None:
         return None
     reports = [detect_language(text, config.language) for text in (answer, question)]
     judged = [r for r in reports if r.words >= 4] or reports[:1]
     worst = min(judged, key=lambda r: r.score)
-    return worst.score, worst.words, "answer" if worst is reports[0] else "question", worst.reason
+    return (worst.score, worst.words), f"{'answer' if worst is reports[0] else 'question'} {worst.reason}"
 
 
-def language_verdict(measure: Any, config: CriticConfig) -> Verdict:
-    score, words, which, reason = float(measure[0]), int(measure[1]), str(measure[2]), str(measure[3])
+def language_verdict(measure: Any, reason: str, config: CriticConfig) -> Verdict:
+    score, words = float(measure[0]), int(measure[1])
     passed = score >= config.min_language_score
     confidence = (confidence_from_score(score, config.min_language_score) if words >= 8
                   else 0.5 + 0.05 * words)
-    return Verdict("language", passed, score, f"{which} {reason}", confidence=confidence)
+    return Verdict("language", passed, score, reason, confidence=confidence)
 
 
 def check_lexical_support(question: str, answer: str, context: str | None, config: CriticConfig) -> Verdict | None:
     """Grounding in the context's words; only for samples that have a context."""
-    measure = lexical_support_measure(question, answer, context)
-    return None if measure is None else lexical_support_verdict(measure, config)
+    found = lexical_support_measure(question, answer, context)
+    return None if found is None else lexical_support_verdict(found[0], found[1], config)
 
 
-def lexical_support_measure(question: str, answer: str, context: str | None) -> tuple[float, float, str] | None:
-    """(score, weakest sentence's support, reason); None without a context."""
+def lexical_support_measure(question: str, answer: str,
+                            context: str | None) -> tuple[tuple[float, float], str] | None:
+    """((score, weakest sentence's support), reason); None without a context."""
     if not context or not context.strip():
         return None
     report = lexical_support(answer, context, question)
-    return report.score, report.weakest_sentence, report.reason()
+    return (report.score, report.weakest_sentence), report.reason()
 
 
-def lexical_support_verdict(measure: Any, config: CriticConfig) -> Verdict:
-    score, weakest, reason = float(measure[0]), float(measure[1]), str(measure[2])
+def lexical_support_verdict(measure: Any, reason: str, config: CriticConfig) -> Verdict:
+    score, weakest = float(measure[0]), float(measure[1])
     passed = score >= config.min_lexical_support and weakest >= config.min_sentence_support
     confidence = confidence_from_score(score, config.min_lexical_support)
     return Verdict("lexical_support", passed, score, reason, confidence=confidence)

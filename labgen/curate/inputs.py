@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from labgen.critic.config import CriticConfig
-from labgen.curate.record import SampleRecord, record_from_json
+from labgen.curate.record import RecordTables, SampleRecord
 from labgen.generate.units import UNITS_DIR
 from labgen.jsonl import write_json_atomic
 from labgen.taxonomy.leaf import QnA, SeedExample
@@ -93,13 +94,14 @@ class UnitInfo:
     @classmethod
     def from_result(cls, result: Mapping[str, Any]) -> UnitInfo:
         leaf, kind, unit = result["leaf"], result["kind"], result["unit"]
+        tables = RecordTables.from_unit(result)
         return cls(id=unit, leaf=leaf, kind=kind, branch=result["branch"], leaf_hash=result["leaf_hash"],
                    index=int(result["index"]), complete=bool(result.get("complete")), target=int(result["target"]),
                    max_rounds=int(result["max_rounds"]), rounds=int(result["rounds"]), seed=int(result["seed"]),
                    seed_key=result["seed_key"], seed_ids=tuple(result["seed_ids"]),
                    taxonomy_commit=result.get("taxonomy_commit"), teacher_identity=result["teacher_identity"],
                    critic=critic_from_json(result.get("critic") or {}), templates=result.get("templates") or {},
-                   records=tuple(record_from_json(r, leaf=leaf, kind=kind, unit=unit) for r in result["records"]),
+                   records=tuple(tables.decode(r, leaf=leaf, kind=kind, unit=unit) for r in result["records"]),
                    requests=int(result.get("requests", 0)),
                    tokens=(int(result["tokens"]["prompt"]), int(result["tokens"]["completion"])),
                    accounting=result.get("teacher") or {})
@@ -113,12 +115,18 @@ class LeafInput:
 
 
 def critic_from_json(data: Mapping[str, Any]) -> CriticConfig:
-    """The critic settings a unit recorded (settings this version does not know are ignored)."""
+    """The critic settings a unit recorded (settings this version does not know are ignored). Equal
+    settings give the same object, so the steps' caches can key on it cheaply."""
     known = {f.name for f in fields(CriticConfig)}
     values = {k: v for k, v in data.items() if k in known}
     if "blocklist" in values:
         values["blocklist"] = tuple(values["blocklist"] or ())
-    return CriticConfig(**values)
+    return _interned(CriticConfig(**values))
+
+
+@lru_cache(maxsize=64)
+def _interned(config: CriticConfig) -> CriticConfig:
+    return config
 
 
 def manifest_path(out_dir: Path, leaf_path: str) -> Path:

@@ -32,12 +32,14 @@ class JudgmentMissing(Exception):
 
 @dataclass(frozen=True)
 class JudgeUse:
-    """A judge a candidate went through, for its provenance (template, sampling, tokens)."""
+    """A judge a candidate went through, for its provenance (template, sampling, tokens; for a request the
+    unit made, `recorded`, they are the record's and not repeated here)."""
 
     name: str
     template: Mapping[str, str]
     sampling: Mapping[str, Any]
     tokens: tuple[int, int]
+    recorded: bool = False  # the request the unit made (its provenance is the record's)
 
 
 class Judges:
@@ -45,7 +47,9 @@ class Judges:
 
     def __init__(self) -> None:
         self._judges: dict[tuple[str, CriticConfig], Judge] = {}
-        self._reuse: dict[tuple[str, CriticConfig, CriticConfig, str], tuple[bool, bool]] = {}
+        # Keyed by the settings objects' identity (recorded settings are interned, see inputs.critic_from_json):
+        # hashing a CriticConfig for every record would cost more than the lookup saves.
+        self._reuse: dict[tuple[str, int, int, str], tuple[bool, bool, CriticConfig, CriticConfig]] = {}
 
     def get(self, name: str, config: CriticConfig) -> Judge:
         judge = self._judges.get((name, config))
@@ -56,14 +60,14 @@ class Judges:
     def reuse(self, name: str, recorded: CriticConfig, new: CriticConfig, template_sha: str) -> tuple[bool, bool]:
         """(same request, same verdict): the request the unit made is the one `new` makes (template and
         sampling parameters), and the verdict drawn from its answer is the same (the threshold too)."""
-        cache_key = (name, recorded, new, template_sha)
+        cache_key = (name, id(recorded), id(new), template_sha)
         found = self._reuse.get(cache_key)
         if found is None:
             old_judge, new_judge = self.get(name, recorded), self.get(name, new)
             same_request = old_judge.params == new_judge.params and template_sha == new_judge.template.sha256
             same_verdict = same_request and old_judge.threshold == new_judge.threshold
-            found = self._reuse[cache_key] = (same_request, same_verdict)
-        return found
+            found = self._reuse[cache_key] = (same_request, same_verdict, recorded, new)  # keeps the ids alive
+        return found[0], found[1]
 
 
 class JudgmentSource:
@@ -72,13 +76,26 @@ class JudgmentSource:
     def __init__(self, store: AnswerStore | None) -> None:
         self.store = store
         self.answered: dict[str, Completion] = {}
+        self.prefetched: dict[str, Completion] = {}
+        self.absent: set[str] = set()
         self.lookups = 0
         self.found = 0
+
+    def prefetch(self, keys: list[str]) -> None:
+        """Read these keys' answers in one sorted pass (far cheaper than one lookup each)."""
+        if self.store is not None and keys:
+            self.lookups += len(set(keys))
+            found = self.store.get_many(keys, ChatRequest(messages=(), stage="judge"))
+            self.found += len(found)
+            self.prefetched.update(found)
+            self.absent.update(set(keys) - set(found))
 
     def completion(self, key: str, stage: str) -> Completion | None:
         if key in self.answered:
             return self.answered[key]
-        if self.store is None:
+        if key in self.prefetched:
+            return self.prefetched[key]
+        if self.store is None or key in self.absent:
             return None
         self.lookups += 1
         found = self.store.get(key, ChatRequest(messages=(), stage=stage))

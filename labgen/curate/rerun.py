@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from labgen.curate.inputs import has_manifests, load_leaf, read_manifests
-from labgen.curate.run import PassResult, Settings, TeacherSource, curation_pass
+from labgen.curate.run import PassResult, Settings, TeacherSource, curation_pass, without_cyclic_gc
 from labgen.curate.writer import RUN, LeafCounts, read_json, write_run
 from labgen.dedup.config import DedupConfig, dedup_config_from_dict
 from labgen.dedup.decontaminate import EvalItem
@@ -125,12 +125,14 @@ def curate(out_dir: Path, config: GenerateConfig | None = None, *, dedup: DedupC
         assert live is not None
         return StoredTeacher(live, store) if store is not None else live
 
-    inputs = [load_leaf(out_dir, info) for info in read_manifests(out_dir)]
     settings = Settings(critic=config.critic, system_prompt=config.system_prompt, dedup=dedup,
                         eval_items=tuple(eval_items), seeds=seeds)
     try:
-        passed = curation_pass(out_dir, inputs, settings, store=store,
-                               teacher=ask_teacher if teacher is not None else None)
+        with without_cyclic_gc():
+            inputs = [load_leaf(out_dir, info) for info in read_manifests(out_dir)]
+            passed = curation_pass(out_dir, inputs, settings, store=store,
+                                   teacher=ask_teacher if teacher is not None else None)
+            del inputs
     finally:
         if store is not None:
             store.close()

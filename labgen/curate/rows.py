@@ -103,20 +103,33 @@ def recorded_verdicts(record: SampleRecord) -> tuple[Verdict, ...]:
 
 def provenance(outcome: Outcome, unit: UnitInfo) -> dict[str, Any]:
     """Where the sample came from: the generation stages it went through and the judges of its walk."""
+    record = outcome.record
+    walk = outcome.walk
+    if walk is None or (walk.judged_as_recorded and len(walk.judges) == len(record.judges)):
+        # The judges are the unit's own: the record's provenance as it stands (already in key order).
+        templates = {stage: unit.templates[stage] for stage in record.templates}
+        sampling = dict(record.sampling)
+        tokens = list(record.tokens.values())
+    else:
+        judged = [(j.name, unit.templates[j.name], record.sampling[j.name], record.tokens[j.name]) if j.recorded
+                  else (j.name, j.template, j.sampling, j.tokens) for j in walk.judges]
+        generated = [stage for stage in record.templates if stage not in _JUDGES]
+        templates = {stage: unit.templates[stage] for stage in generated}
+        templates.update({name: template for name, template, _, _ in judged})
+        sampling = {stage: params for stage, params in record.sampling.items() if stage not in _JUDGES}
+        sampling.update({name: params for name, _, params, _ in judged})
+        tokens = [t for stage, t in record.tokens.items() if stage not in _JUDGES] + [t for _, _, _, t in judged]
+        templates, sampling = dict(sorted(templates.items())), dict(sorted(sampling.items()))
+    return {"leaf_path": unit.leaf, "leaf_hash": unit.leaf_hash, "taxonomy_commit": unit.taxonomy_commit,
+            "seed_ids": list(record.seed_ids), "templates": templates, "teacher": unit.teacher_identity,
+            "sampling": sampling, "seed": unit.seed, "unit": unit.id, "document": record.document,
+            "tokens": {"prompt": sum(t[0] for t in tokens), "completion": sum(t[1] for t in tokens)}}
+
+
+def _judge_names() -> frozenset[str]:
     from labgen.critic.judges import JUDGE_NAMES
 
-    record = outcome.record
-    judged = ([(j.name, j.template, j.sampling, j.tokens) for j in outcome.walk.judges] if outcome.walk is not None
-              else [(name, unit.templates.get(name, {}), record.sampling.get(name, {}), record.tokens.get(name, (0, 0)))
-                    for name in record.judges])
-    generated = [stage for stage in record.templates if stage not in JUDGE_NAMES]
-    templates = {stage: unit.templates[stage] for stage in generated}
-    templates.update({name: template for name, template, _, _ in judged})
-    sampling = {stage: params for stage, params in record.sampling.items() if stage not in JUDGE_NAMES}
-    sampling.update({name: params for name, _, params, _ in judged})
-    tokens = [t for stage, t in record.tokens.items() if stage not in JUDGE_NAMES] + [t for _, _, _, t in judged]
-    return {"leaf_path": unit.leaf, "leaf_hash": unit.leaf_hash, "taxonomy_commit": unit.taxonomy_commit,
-            "seed_ids": list(record.seed_ids), "templates": dict(sorted(templates.items())),
-            "teacher": dict(unit.teacher_identity), "sampling": dict(sorted(sampling.items())), "seed": unit.seed,
-            "unit": unit.id, "document": record.document,
-            "tokens": {"prompt": sum(t[0] for t in tokens), "completion": sum(t[1] for t in tokens)}}
+    return frozenset(JUDGE_NAMES)
+
+
+_JUDGES = _judge_names()

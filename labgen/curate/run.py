@@ -5,8 +5,10 @@ the settings need and the store lacks, dedup and decontaminate the kept samples,
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +87,7 @@ def curation_pass(out_dir: Path, inputs: Sequence[LeafInput], settings: Settings
     """
     judges, source = Judges(), JudgmentSource(store)
     steps = {kind: curation_steps(kind, settings.critic, judges, source) for kind in {leaf.info.kind for leaf in inputs}}
+    source.prefetch(_rethreshold_keys(inputs, settings.critic, judges))
     live: Teacher | None = None
     asked = 0
     while True:
@@ -103,8 +106,7 @@ def curation_pass(out_dir: Path, inputs: Sequence[LeafInput], settings: Settings
     leaves: dict[str, LeafResult] = {}
     for leaf in inputs:
         path = leaf.info.path
-        samples, rejects = leaf_rows(replays[path], settings.system_prompt,
-                                     {key[1:]: drop for key, drop in overrides.items() if key[0] == path})
+        samples, rejects = leaf_rows(replays[path], settings.system_prompt, overrides.get(path))
         units = [replay.unit for replay in replays[path]]
         counts = write_leaf(out_dir, path, samples, rejects, {
             "kind": leaf.info.kind, "units": len(units), "requests": sum(u.requests for u in units),
@@ -117,6 +119,23 @@ def curation_pass(out_dir: Path, inputs: Sequence[LeafInput], settings: Settings
     notes = tuple(_notes(leaves, unanswered))
     return PassResult(leaves=leaves, dedup=report, judgments_asked=asked, judgments_missing=unanswered,
                       store_lookups=source.lookups, notes=notes)
+
+
+def _rethreshold_keys(inputs: Sequence[LeafInput], critic: CriticConfig, judges: Judges) -> list[str]:
+    """The store keys of every recorded judgment whose request still holds but whose threshold changed:
+    the answers curation will parse again (a superset: some candidates now drop before that judge)."""
+    keys = []
+    for leaf in inputs:
+        for unit in leaf.units:
+            for record in unit.records:
+                for name, mark in record.judges.items():
+                    if mark.failure is not None:
+                        continue
+                    sha = str(unit.templates.get(name, {}).get("sha256", ""))
+                    same_request, same_verdict = judges.reuse(name, unit.critic, critic, sha)
+                    if same_request and not same_verdict:
+                        keys.append(mark.key)
+    return keys
 
 
 def leaf_rows(replays: Sequence[UnitReplay], system_prompt: str,
@@ -134,6 +153,19 @@ def leaf_rows(replays: Sequence[UnitReplay], system_prompt: str,
     return samples, rejects
 
 
+@contextlib.contextmanager
+def without_cyclic_gc() -> Iterator[None]:
+    """Records are millions of small objects without cycles: the cyclic collector would only walk them
+    over and over (it doubles the time of a large pass), so it pauses while they live."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _same_teacher(teacher: Teacher, inputs: Sequence[LeafInput]) -> None:
     identity = teacher.identity()
     for leaf in inputs:
@@ -146,7 +178,7 @@ def _same_teacher(teacher: Teacher, inputs: Sequence[LeafInput]) -> None:
 
 
 def _dedup(out_dir: Path, inputs: Sequence[LeafInput], replays: Mapping[str, list[UnitReplay]],
-           settings: Settings) -> tuple[dict[tuple[str, int, int], Drop], Any]:
+           settings: Settings) -> tuple[dict[str, dict[tuple[int, int], Drop]], Any]:
     """Decontamination and dedup over the kept samples of every leaf (leaves by path, samples in order)."""
     if settings.dedup is None:
         return {}, None
@@ -168,12 +200,11 @@ def _dedup(out_dir: Path, inputs: Sequence[LeafInput], replays: Mapping[str, lis
                     owners[path].append((unit_index, position))
     seeds = settings.seeds if settings.seeds is not None else seeds_from_leaves(leaf.info for leaf in inputs)
     findings = find_removals(rows, settings.dedup, seeds, settings.eval_items)
-    overrides = {}
+    overrides: dict[str, dict[tuple[int, int], Drop]] = {}
     for (path, position), removal in findings.removals.items():
-        unit_index, outcome_index = owners[path][position]
-        overrides[(path, unit_index, outcome_index)] = Drop(removal.stage, removal.reason, None,
-                                                            duplicate_of=removal.duplicate_of,
-                                                            similarity=removal.similarity, eval_item=removal.eval_item)
+        overrides.setdefault(path, {})[owners[path][position]] = Drop(
+            removal.stage, removal.reason, None, duplicate_of=removal.duplicate_of, similarity=removal.similarity,
+            eval_item=removal.eval_item)
     report = dedup_report(out_dir, {path: len(items) for path, items in rows.items()}, findings, settings.dedup,
                           seeds, len(settings.eval_items), time.perf_counter() - started)
     return overrides, report

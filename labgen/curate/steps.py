@@ -8,7 +8,7 @@ Counting and writing the drops is not a step's business: one writer does it for 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any, Protocol
@@ -24,6 +24,7 @@ from labgen.records import Verdict
 
 _CHECK_SETTINGS = frozenset(name for group in (CHECK_THRESHOLDS, CHECK_INPUT_SETTINGS)
                             for names in group.values() for name in names)
+_INPUT_SETTINGS = frozenset(name for names in CHECK_INPUT_SETTINGS.values() for name in names)
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,7 @@ class JudgeStep:
                     completion = self.source.completion(mark.key, self.name)
                     verdict = None if completion is None else judge.parse(completion)
                 if verdict is not None:
-                    use = JudgeUse(self.name, template, record.sampling.get(self.name, {}),
-                                   record.tokens.get(self.name, (0, 0)))
+                    use = _recorded_use(self.name)
         if verdict is None:  # a request the unit never made (or made differently): render it
             from labgen.generate.unit_work import _sampling_record
 
@@ -106,15 +106,15 @@ class ChecksStep:
     def __init__(self, declaration: Step, config: CriticConfig) -> None:
         self.declaration = declaration
         self.config = config
-        self._changed: dict[CriticConfig, frozenset[str]] = {}
+        self._changed: dict[int, tuple[frozenset[str], CriticConfig]] = {}  # by id: see Judges
 
     def changed(self, recorded: CriticConfig) -> frozenset[str]:
-        found = self._changed.get(recorded)
+        found = self._changed.get(id(recorded))
         if found is None:
-            found = self._changed[recorded] = frozenset(
+            found = self._changed[id(recorded)] = (frozenset(
                 f.name for f in fields(CriticConfig)
-                if f.name in _CHECK_SETTINGS and getattr(recorded, f.name) != getattr(self.config, f.name))
-        return found
+                if f.name in _CHECK_SETTINGS and getattr(recorded, f.name) != getattr(self.config, f.name)), recorded)
+        return found[0]
 
     def decide(self, record: SampleRecord, unit: UnitInfo, leaf: LeafInfo) -> StepResult:
         if not record.checks:
@@ -125,7 +125,11 @@ class ChecksStep:
         failed = next((v for v in verdicts if not v.passed), None)
         return StepResult(verdicts, None if failed is None else Drop(failed.check, failed.reason, failed.raw))
 
-    def _again(self, record: SampleRecord, changed: frozenset[str]) -> list[Measured]:
+    def _again(self, record: SampleRecord, changed: frozenset[str]) -> Sequence[Measured]:
+        rethreshold = _rethresholded(changed)
+        if not changed & _INPUT_SETTINGS:  # the same checks apply: only their thresholds moved
+            return [Measured(decide_check(m.verdict.check, m.measure, self.config, m.verdict.reason), m.measure)
+                    if m.verdict.check in rethreshold and m.measure is not None else m for m in record.checks]
         recorded = {mark.verdict.check: mark for mark in record.checks}
         item = CheckInput(question=record.question or "", answer=record.answer or "", context=record.context,
                           finish_reason=record.finish_reason)
@@ -137,8 +141,8 @@ class ChecksStep:
             mark: Measured | None = recorded.get(name)
             if changed & set(CHECK_INPUT_SETTINGS.get(name, ())):
                 mark = measure_check(name, item, self.config)  # these need only question and answer
-            elif mark is not None and mark.measure is not None and changed & set(CHECK_THRESHOLDS.get(name, ())):
-                mark = Measured(decide_check(name, mark.measure, self.config), mark.measure)
+            elif mark is not None and mark.measure is not None and name in rethreshold:
+                mark = Measured(decide_check(name, mark.measure, self.config, mark.verdict.reason), mark.measure)
             if mark is not None:
                 out.append(mark)
         return out
@@ -163,6 +167,11 @@ class Walk:
     judges: tuple[JudgeUse, ...]
     drop: Drop | None
 
+    @property
+    def judged_as_recorded(self) -> bool:
+        """Every judge of the walk is a request the unit made."""
+        return all(judge.recorded for judge in self.judges)
+
 
 def walk(record: SampleRecord, steps: tuple[CurationStep, ...], unit: UnitInfo, leaf: LeafInfo) -> Walk:
     """Take one candidate through the steps; the first drop ends it. A step after the gates needs the
@@ -186,6 +195,18 @@ def walk(record: SampleRecord, steps: tuple[CurationStep, ...], unit: UnitInfo, 
         if result.drop is not None:
             return Walk(tuple(verdicts), tuple(judges), result.drop)
     return Walk(tuple(verdicts), tuple(judges), None)
+
+
+@lru_cache(maxsize=64)
+def _rethresholded(changed: frozenset[str]) -> frozenset[str]:
+    """The checks whose verdicts these changed settings move by their threshold."""
+    return frozenset(name for name, settings in CHECK_THRESHOLDS.items() if changed & set(settings))
+
+
+@lru_cache(maxsize=None)
+def _recorded_use(name: str) -> JudgeUse:
+    """The judge as the unit asked it: its provenance is the record's own (labgen.curate.rows)."""
+    return JudgeUse(name, {}, {}, (0, 0), recorded=True)
 
 
 @lru_cache(maxsize=None)

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from labgen.curate.record import DropMark, SampleRecord
+from labgen.curate.record import DropMark, RecordTables, SampleRecord
 from labgen.curate.writer import REJECTS, SAMPLES, STATS
 from labgen.errors import OutputError
 from labgen.generate.filters import Candidate, Drop
@@ -26,7 +26,8 @@ def unit_result(work: UnitWork, elapsed_s: float) -> dict[str, Any]:
     dropped = [(d.candidate or Candidate(slot=d.slot, seed_ids=work.unit.seed_ids), d) for d in work.ledger.drops]
     entries = sorted(kept + dropped, key=lambda entry: (entry[0].slot, entry[1].stage if entry[1] else ""))
     per_candidate = _per_candidate_stages(work.leaf.kind)
-    records = [_record(work, candidate, drop, per_candidate).as_json() for candidate, drop in entries]
+    tables = RecordTables(seed_ids=work.unit.seed_ids)
+    records = [tables.encode(_record(work, candidate, drop, per_candidate)) for candidate, drop in entries]
     templates: dict[str, dict[str, str]] = {}
     for candidate, _ in entries:
         templates.update(candidate.templates)
@@ -42,7 +43,7 @@ def unit_result(work: UnitWork, elapsed_s: float) -> dict[str, Any]:
             "seed_ids": list(work.unit.seed_ids), "taxonomy_commit": work.run.taxonomy_commit,
             "teacher_identity": work.run.teacher,
             "critic": {f.name: getattr(critic, f.name) for f in fields(critic)},
-            "templates": dict(sorted(templates.items())), "records": records,
+            "templates": dict(sorted(templates.items())), **tables.as_json(), "records": records,
             "rejected_by": dict(sorted(work.ledger.counts.items())),
             "tokens": {"prompt": sum(c.prompt_tokens for c in candidates),
                        "completion": sum(c.completion_tokens for c in candidates)},
