@@ -63,7 +63,8 @@ def _print(result: Any) -> None:
     header = ("leaf", "kept", "rejected", "units to generate", "samples to generate")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        click.echo("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+        cells = [cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))]
+        click.echo("  ".join(cells))
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"{passed.judgments_asked} judgments asked of the teacher, {passed.judgments_missing} missing, "

@@ -27,6 +27,7 @@ from labgen.store.answers import AnswerStore
 from labgen.teachers.base import Teacher
 
 TeacherSource = Callable[[], Teacher]
+Rows = list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -86,15 +87,16 @@ def curation_pass(out_dir: Path, inputs: Sequence[LeafInput], settings: Settings
     first need); without one they are left undecided (reject stage "curate") and counted.
     """
     judges, source = Judges(), JudgmentSource(store)
-    steps = {kind: curation_steps(kind, settings.critic, judges, source) for kind in {leaf.info.kind for leaf in inputs}}
+    kinds = {leaf.info.kind for leaf in inputs}
+    steps = {kind: curation_steps(kind, settings.critic, judges, source) for kind in kinds}
     source.prefetch(_rethreshold_keys(inputs, settings.critic, judges))
     live: Teacher | None = None
     asked = 0
     while True:
         replays = {leaf.info.path: [replay_unit(unit, leaf.info, steps[leaf.info.kind]) for unit in leaf.units]
                    for leaf in inputs}
-        missing = {key: request for leaf in replays.values() for replay in leaf for key, request in replay.missing.items()
-                   if key not in source.answered}
+        missing = {key: request for leaf in replays.values() for replay in leaf
+                   for key, request in replay.missing.items() if key not in source.answered}
         if not missing or teacher is None:
             break
         if live is None:
@@ -139,7 +141,7 @@ def _rethreshold_keys(inputs: Sequence[LeafInput], critic: CriticConfig, judges:
 
 
 def leaf_rows(replays: Sequence[UnitReplay], system_prompt: str,
-              overrides: Mapping[tuple[int, int], Drop] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+              overrides: Mapping[tuple[int, int], Drop] | None = None) -> tuple[Rows, Rows]:
     """A leaf's samples and rejects from its replayed units, in unit and slot order; `overrides` are later
     steps' drops (dedup) by (unit position, outcome position)."""
     samples, rejects = [], []

@@ -64,9 +64,10 @@ class JudgeStep:
         self.config = config
         self.judges = judges
         self.source = source
+        self.judge = judges.get(self.name, config)
 
     def decide(self, record: SampleRecord, unit: UnitInfo, leaf: LeafInfo) -> StepResult:
-        judge = self.judges.get(self.name, self.config)
+        judge = self.judge
         mark = record.judges.get(self.name)
         verdict: Verdict | None = None
         use: JudgeUse | None = None

@@ -145,7 +145,8 @@ class UnitWork:
         self.ledger.keep(candidate)
 
     def charge(self, candidate: Candidate, completion: Completion, share: int = 1) -> None:
-        prompt, completion_tokens = completion.prompt_tokens // max(1, share), completion.completion_tokens // max(1, share)
+        share = max(1, share)
+        prompt, completion_tokens = completion.prompt_tokens // share, completion.completion_tokens // share
         candidate.prompt_tokens += prompt
         candidate.completion_tokens += completion_tokens
         before = candidate.stage_tokens.get(completion.request.stage, (0, 0))

@@ -59,7 +59,8 @@ def test_a_record_survives_its_stored_form() -> None:
         question=item.question, answer=item.answer, context=CONTEXT, templates=("grounded_response", "judge_pair"),
         sampling={"judge_pair": {"temperature": 0.0, "top_p": 1.0, "max_tokens": 96, "seed": 7}},
         tokens={"judge_pair": (300, 6)}, finish_reason="stop", checks=tuple(measure_checks(item)),
-        judges={"judge_pair": JudgeMark("k" * 64, Verdict("pair_quality", True, 0.5, "rated 2 of 3", 0.75, "Score: 2"))},
+        judges={"judge_pair": JudgeMark("k" * 64, Verdict("pair_quality", True, 0.5, "rated 2 of 3", 0.75,
+                                                          "Score: 2"))},
         drop=DropMark("judge_safety", "unsafe content", "Verdict: NO"))
     tables = RecordTables(seed_ids=("seed-0",))
     stored = json.loads(json.dumps({**tables.as_json(), "seed_ids": ["seed-0"], "records": [tables.encode(record)]}))
