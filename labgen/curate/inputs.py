@@ -101,7 +101,7 @@ class UnitInfo:
                    seed_key=result["seed_key"], seed_ids=tuple(result["seed_ids"]),
                    taxonomy_commit=result.get("taxonomy_commit"), teacher_identity=result["teacher_identity"],
                    critic=critic_from_json(result.get("critic") or {}), templates=result.get("templates") or {},
-                   records=tuple(tables.decode(r, leaf=leaf, kind=kind, unit=unit) for r in result["records"]),
+                   records=tuple([tables.decode(r, leaf=leaf, kind=kind, unit=unit) for r in result["records"]]),
                    requests=int(result.get("requests", 0)),
                    tokens=(int(result["tokens"]["prompt"]), int(result["tokens"]["completion"])),
                    accounting=result.get("teacher") or {})

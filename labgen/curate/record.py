@@ -122,9 +122,9 @@ class RecordTables:
             document=None if document is None else self.documents[document], templates=data["templates"],
             sampling={stage: {**self.sampling[stage], "seed": seed} for stage, seed in data["seeds"].items()},
             tokens=data["tokens"], finish_reason=data["finish_reason"],
-            checks=tuple([Measured(Verdict(c, p, s, r, confidence=f, raw=w), m)
+            checks=tuple([Measured(Verdict(c, p, s, r, f, w), m)
                           for c, p, s, r, f, w, m in data["checks"]]),
-            judges={name: JudgeMark(key, Verdict(c, p, s, r, confidence=f, raw=w), failure)
+            judges={name: JudgeMark(key, Verdict(c, p, s, r, f, w), failure)
                     for name, (key, c, p, s, r, f, w, failure) in data["judges"].items()},
             drop=None if drop is None else DropMark(drop[0], drop[1], drop[2], drop[3]),
             candidate=data["candidate"])

@@ -288,6 +288,6 @@ def _curate(out_dir: Path, plans: list[LeafPlan], state: _RunState, dedup: Dedup
             inputs.append(LeafInput(info, tuple(units)))
     eval_items = load_eval_items(config.decontaminate) if config.decontaminate and config.dedup else ()
     settings = Settings(critic=config.critic, system_prompt=config.system_prompt,
-                        dedup=(dedup or DedupConfig()) if config.dedup and plans else None,
+                        dedup=(dedup or DedupConfig()) if config.dedup else None,
                         eval_items=tuple(eval_items))
     return curation_pass(out_dir, inputs, settings, store=store, teacher=lambda: state.teacher)
