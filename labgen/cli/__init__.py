@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "validate": ("labgen.cli.validate_cmd", "validate", "Check taxonomy leaves: schema, lint, documents."),
     "diff": ("labgen.cli.diff_cmd", "diff", "List the leaves changed against a git base."),
     "generate": ("labgen.cli.generate_cmd", "generate", "Generate synthetic data for every leaf."),
+    "curate": ("labgen.cli.curate_cmd", "curate", "Re-apply curation (thresholds, dedup) to a finished run."),
     "dedup": ("labgen.cli.dedup_cmd", "dedup", "Remove exact and near-duplicate samples from a run."),
     "critique": ("labgen.cli.critique_cmd", "critique", "Run the critic over question-answer JSONL."),
     "report": ("labgen.cli.report_cmd", "report", "Summarise a run in tables or an HTML page."),

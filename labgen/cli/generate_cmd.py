@@ -81,10 +81,14 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
         raise UsageError("--base needs --changed", hint="add --changed to generate only the changed leaves")
     scale = {name: kwargs.pop(name) for name in ("target_per_seed", "per_request", "max_rounds", "max_units_per_leaf",
                                                  "prompt_seeds", "chunk_tokens", "context_window", "max_active_units")}
+    from labgen.dedup.config import dedup_config_from_file
+
     teacher = teacher_from_cli(kwargs)  # constructing it loads nothing
     # The embedded demo model runs one round per unit unless told otherwise: a first run in minutes.
     defaults = GenerateConfig(max_rounds=EMBEDDED_MAX_ROUNDS) if teacher.backend == "local" else None
-    config = config_from_file(find_config_file(kwargs.get("config_path")), defaults)
+    config_file = find_config_file(kwargs.get("config_path"))
+    config = config_from_file(config_file, defaults)
+    dedup = dedup_config_from_file(config_file)
     changes: dict[str, Any] = {name: value for name, value in scale.items() if value is not None}
     if seed is not None:
         changes["seed"] = seed
@@ -109,7 +113,7 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
 
         result = run_generate(taxonomy, out_dir, teacher, config, changed_base=changed_base,
                               progress=default_progress(quiet=quiet), skip_invalid=skip_invalid,
-                              answer_store=False if no_answer_store else (answer_store or True))
+                              answer_store=False if no_answer_store else (answer_store or True), dedup=dedup)
     finally:
         teacher.close()
     _print_summary(result)

@@ -54,6 +54,11 @@ def check_refusal(answer: str) -> Verdict:
 def check_echo(question: str, answer: str, prompt_text: str | None, context: str | None,
                threshold: float) -> Verdict:
     """The answer repeats the question, or copies the prompt's own text (not its context)."""
+    return echo_verdict(echo_measure(question, answer, prompt_text, context), threshold)
+
+
+def echo_measure(question: str, answer: str, prompt_text: str | None, context: str | None) -> tuple[float, str]:
+    """(similarity, "question" or "prompt"): how much of the answer repeats its question or prompt."""
     similarity = 1.0 if normalized_words(answer) == normalized_words(question) else jaccard(answer, question)
     if len(normalized_words(answer)) >= 3:  # a piece of the question given back as the answer
         similarity = max(similarity, containment(answer, question))
@@ -65,6 +70,11 @@ def check_echo(question: str, answer: str, prompt_text: str | None, context: str
         copied = len(borrowed) / len(answer_shingles) if answer_shingles else 0.0
         if copied > similarity:
             similarity, source = copied, "prompt"
+    return similarity, source
+
+
+def echo_verdict(measure: tuple[float, str], threshold: float) -> Verdict:
+    similarity, source = measure
     passed = similarity < threshold
     reason = (f"answer is {similarity:.0%} similar to the {source}" if not passed
               else f"answer differs from the question and prompt (max similarity {similarity:.0%})")
@@ -73,6 +83,12 @@ def check_echo(question: str, answer: str, prompt_text: str | None, context: str
 
 def check_seed_copy(question: str, answer: str, seed_texts: tuple[str, ...], threshold: float) -> Verdict | None:
     """The sample copies one of the leaf's seed examples (whole examples or their question/answer)."""
+    measure = seed_copy_measure(question, answer, seed_texts)
+    return None if measure is None else seed_copy_verdict(measure, threshold)
+
+
+def seed_copy_measure(question: str, answer: str, seed_texts: tuple[str, ...]) -> tuple[float, int] | None:
+    """(best similarity, index of that seed text); None without seed texts."""
     if not seed_texts:
         return None
     pair = f"{question}\n{answer}"
@@ -82,6 +98,11 @@ def check_seed_copy(question: str, answer: str, seed_texts: tuple[str, ...], thr
                          else 0.0, jaccard(answer, seed))
         if similarity > best:
             best, best_index = similarity, index
+    return best, best_index
+
+
+def seed_copy_verdict(measure: tuple[float, int], threshold: float) -> Verdict:
+    best, best_index = measure
     passed = best < threshold
     reason = (f"copies seed example {best_index} ({best:.0%} similar)" if not passed
               else f"differs from the seed examples (max similarity {best:.0%})")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 from labgen.errors import ConfigError
 
@@ -62,3 +63,34 @@ class DedupConfig:
                 "bands": self.bands, "rows": self.rows, "bucket_neighbors": self.bucket_neighbors,
                 "across_leaves": self.across_leaves, "against_seeds": self.against_seeds, "seed": self.seed,
                 "eval_ngram": self.eval_ngram, "eval_min_words": self.eval_min_words}
+
+
+def dedup_config_from_file(path: Path | None, base: DedupConfig | None = None) -> DedupConfig:
+    """Apply the `dedup:` section of a labgen.yaml (None: no file) to a DedupConfig; unknown keys are errors."""
+    from dataclasses import fields, replace
+
+    from labgen.config import load_config
+
+    base = base or DedupConfig()
+    config_file = load_config(path)
+    section = dict(config_file.section("dedup"))
+    known = {f.name for f in fields(DedupConfig)}
+    for key in section:
+        if key not in known:
+            raise config_file.error("dedup", key, "unknown setting", hint=f"known: {', '.join(sorted(known))}")
+    try:
+        return replace(base, **section)
+    except ConfigError as exc:
+        raise ConfigError(f"dedup: {exc.message}", path=config_file.path, line=config_file.line_of("dedup"),
+                          hint=exc.hint) from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"dedup: invalid setting: {exc}", path=config_file.path,
+                          line=config_file.line_of("dedup")) from None
+
+
+def dedup_config_from_dict(data: dict[str, object] | None) -> DedupConfig:
+    """The DedupConfig a run recorded (run.json "dedup"); settings this version does not know are ignored."""
+    from dataclasses import fields
+
+    known = {f.name for f in fields(DedupConfig)}
+    return DedupConfig(**{k: v for k, v in (data or {}).items() if k in known})  # type: ignore[arg-type]

@@ -1,9 +1,12 @@
-"""dedup_run: the dedup step over a run directory (OUT/<leaf>/samples.jsonl), moving removals to rejects.
+"""Dedup and decontamination as a step: `find_removals` says which samples go (pure), `dedup_run` is the
+step over a run directory.
 
-Order of work, so a killed run loses nothing: rejects are appended first (skipping ids already there),
-then samples.jsonl is rewritten atomically, then stats.json, run.json and OUT/dedup.json.
-Running it again removes nothing: what is left has no duplicates, and reject counts are recounted from
-rejects.jsonl rather than added.
+On a run of `labgen generate` the removals are decided again from the stored sample records with the
+run's curation settings (labgen.curate), so `labgen dedup` is the dedup step of the same curation pass
+and leaves every file as a generate with these settings writes it. On a folder of leaf files only, the
+removed samples move to rejects.jsonl (one reject schema, labgen.curate.rows); each file is rewritten
+atomically and counts are recounted from the files, so running it again removes nothing and changes
+no byte.
 """
 
 from __future__ import annotations
@@ -20,9 +23,7 @@ from labgen.dedup.decontaminate import ContaminationIndex, EvalItem
 from labgen.dedup.find import find_duplicates
 from labgen.dedup.items import DedupItem, SeedText
 from labgen.dedup.seeds import SeedInput, load_run_seeds, read_leaf_samples, sample_item, seed_item
-from labgen.dedup.write_back import Removal, write_back
 from labgen.errors import OutputError
-from labgen.jsonl import write_json_atomic
 
 DEDUP = "dedup"
 DECONTAMINATE = "decontaminate"
@@ -68,20 +69,35 @@ class DedupReport:
         }
 
 
-def dedup_run(out_dir: Path, config: DedupConfig | None = None, seeds: Mapping[str, Sequence[SeedInput]] | None = None,
-              eval_items: Sequence[EvalItem] | None = None) -> DedupReport:
-    """Decontaminate (when eval_items are given), then dedup every leaf of a run directory; write the results."""
-    started = time.perf_counter()
-    config = config or DedupConfig()
-    out_dir = Path(out_dir)
-    if not out_dir.is_dir():
-        raise OutputError("run directory not found", path=out_dir, hint="pass the OUT folder of `labgen generate`")
-    leaves = read_leaf_samples(out_dir)
-    warnings: list[str] = []
-    if config.against_seeds and seeds is None:
-        seeds, warnings = load_run_seeds(out_dir, list(leaves))
-    seeds = seeds or {}
+@dataclass(frozen=True)
+class Removal:
+    """One sample removed by dedup or decontamination, and what it duplicates or overlaps."""
 
+    leaf: str
+    position: int  # the sample's place among its leaf's samples before this pass
+    sample_id: str
+    stage: str  # "dedup" or "decontaminate"
+    reason: str
+    duplicate_of: str  # a sample id, "seed:<leaf>#seed-N" or "eval:<file>:<line>"
+    similarity: float
+    eval_item: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Findings:
+    removals: dict[tuple[str, int], Removal]
+    near_pass: dict[str, int]
+    warnings: tuple[str, ...]
+
+
+def find_removals(leaves: Mapping[str, Sequence[Mapping[str, Any]]], config: DedupConfig,
+                  seeds: Mapping[str, Sequence[SeedInput]], eval_items: Sequence[EvalItem] | None) -> Findings:
+    """Decontaminate (when eval_items are given), then dedup: which samples go, by (leaf, position).
+
+    `leaves` maps each leaf (in keep-first order) to its samples (mappings with id, kind, question,
+    answer and context). Writes nothing: the caller's writer does.
+    """
+    warnings: list[str] = []
     removals: dict[tuple[str, int], Removal] = {}
     if eval_items:
         index = ContaminationIndex(eval_items, config)
@@ -117,16 +133,54 @@ def dedup_run(out_dir: Path, config: DedupConfig | None = None, seeds: Mapping[s
             leaf=leaf, position=position, sample_id=sample_id, stage=DEDUP,
             reason=f"{'exact' if match.exact else 'near'} {copy}", duplicate_of=original_id,
             similarity=round(match.similarity, 4))
+    return Findings(removals, near_stats, tuple(warnings))
 
-    kept = write_back(out_dir, leaves, removals)
-    report = DedupReport(
+
+def dedup_report(out_dir: Path, sizes: Mapping[str, int], findings: Findings, config: DedupConfig,
+                 seeds: Mapping[str, Sequence[SeedInput]], eval_items: int, elapsed_s: float,
+                 warnings: Sequence[str] = ()) -> DedupReport:
+    """The pass summarised (OUT/dedup.json): `sizes` is each leaf's sample count before it."""
+    removals = findings.removals
+    return DedupReport(
         out_dir=str(out_dir),
-        leaves=tuple(LeafDedup(leaf, len(rows), kept[leaf],
+        leaves=tuple(LeafDedup(leaf, size, size - sum(1 for r in removals.values() if r.leaf == leaf),
                                dict(Counter(f"{r.stage}/{r.reason}" for r in removals.values() if r.leaf == leaf)))
-                     for leaf, rows in leaves.items()),
+                     for leaf, size in sizes.items()),
         removals=tuple(removals[key] for key in sorted(removals)),
-        seeds={leaf: len(seeds.get(leaf, ())) for leaf in leaves if config.against_seeds},
-        eval_items=len(eval_items or ()), near_pass=near_stats, elapsed_s=time.perf_counter() - started,
-        config=config, warnings=tuple(warnings))
-    write_json_atomic(out_dir / "dedup.json", report.as_dict())
+        seeds={leaf: len(seeds.get(leaf, ())) for leaf in sizes if config.against_seeds},
+        eval_items=eval_items, near_pass=findings.near_pass, elapsed_s=elapsed_s, config=config,
+        warnings=tuple(warnings) + findings.warnings)
+
+
+def dedup_run(out_dir: Path, config: DedupConfig | None = None, seeds: Mapping[str, Sequence[SeedInput]] | None = None,
+              eval_items: Sequence[EvalItem] | None = None) -> DedupReport:
+    """Decontaminate (when eval_items are given), then dedup every leaf of a run directory; write the results.
+
+    A run of `labgen generate` (its units stored) is curated again with its own settings and this dedup
+    configuration (labgen.curate), so the result equals that of a generate with these settings; a folder
+    of leaf files only has the removals applied to the samples it holds.
+    """
+    from labgen.curate.inputs import has_manifests
+
+    started = time.perf_counter()
+    config = config or DedupConfig()
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise OutputError("run directory not found", path=out_dir, hint="pass the OUT folder of `labgen generate`")
+    if has_manifests(out_dir):
+        from labgen.curate.rerun import dedup_again
+
+        return dedup_again(out_dir, config, seeds=seeds, eval_items=eval_items)
+    from labgen.curate.writer import apply_removals, write_dedup_summary
+
+    leaves = read_leaf_samples(out_dir)
+    warnings: list[str] = []
+    if config.against_seeds and seeds is None:
+        seeds, warnings = load_run_seeds(out_dir, list(leaves))
+    seeds = seeds or {}
+    findings = find_removals(leaves, config, seeds, eval_items)
+    apply_removals(out_dir, leaves, findings.removals)
+    report = dedup_report(out_dir, {leaf: len(rows) for leaf, rows in leaves.items()}, findings, config, seeds,
+                          len(eval_items or ()), time.perf_counter() - started, warnings)
+    write_dedup_summary(out_dir, report)
     return report

@@ -5,19 +5,23 @@ Kept in one module so the pipeline stages depend on the critic through two funct
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labgen.critic.config import CriticConfig
 from labgen.records import Verdict
 
+if TYPE_CHECKING:
+    from labgen.critic.checks import Measured
 
-def deterministic_checks(*, question: str, answer: str, context: str | None, finish_reason: str | None,
-                         prompt_text: str, seed_texts: tuple[str, ...], config: CriticConfig) -> list[Verdict]:
-    """The critic's token-free checks on one pair (empty, truncated, refusal, echo, seed copy, support...)."""
-    from labgen.critic.checks import CheckInput, run_checks
 
-    return list(run_checks(CheckInput(question=question, answer=answer, context=context, finish_reason=finish_reason,
-                                      prompt_text=prompt_text, seed_texts=seed_texts), config))
+def measured_checks(*, question: str, answer: str, context: str | None, finish_reason: str | None,
+                    prompt_text: str, seed_texts: tuple[str, ...], config: CriticConfig) -> list[Measured]:
+    """The critic's token-free checks on one pair (empty, truncated, refusal, echo, seed copy, support...), each
+    verdict with the measure a new threshold decides again (kept in the sample record)."""
+    from labgen.critic.checks import CheckInput, measure_checks
+
+    return measure_checks(CheckInput(question=question, answer=answer, context=context, finish_reason=finish_reason,
+                                     prompt_text=prompt_text, seed_texts=seed_texts), config)
 
 
 def critic_summary(verdicts: list[Verdict]) -> dict[str, Any]:

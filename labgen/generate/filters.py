@@ -7,11 +7,13 @@ raw teacher output, and keeps the rest. Nothing leaves a unit without going thro
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from labgen.critic.checks import Measured
+from labgen.curate.record import JudgeMark
+from labgen.curate.rows import reason_key
 from labgen.records import Verdict
 
 Slot = tuple[int, ...]
@@ -34,16 +36,14 @@ class Candidate:
     sampling: dict[str, dict[str, Any]] = field(default_factory=dict)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # What curation needs to decide again without the teacher (see labgen.curate.record).
+    finish_reason: str | None = None  # of the answer's completion, as the checks saw it
+    stage_tokens: dict[str, tuple[int, int]] = field(default_factory=dict)  # stage -> (prompt, completion)
+    checks: list[Measured] = field(default_factory=list)
+    judges: dict[str, JudgeMark] = field(default_factory=dict)
 
     def fields(self) -> dict[str, Any]:
         return {"question": self.question, "answer": self.answer, "context": self.context}
-
-
-def reason_key(reason: str) -> str:
-    """The countable part of a reason: before any explanation (after ':' or ';'), with numbers as N."""
-    head = re.split(r"[:;]", reason, maxsplit=1)[0].strip()
-    head = re.sub(r"\d+(?:\.\d+)?", "N", re.sub(r"\s+", " ", head))
-    return head[:80] or "unspecified"
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Drop:
     reason: str
     raw: str | None
     candidate: Candidate | None
+    teacher_failure: bool = False
 
 
 class Ledger:
@@ -65,14 +66,14 @@ class Ledger:
         self.teacher_failures = 0
 
     def drop(self, slot: Slot, stage: str, reason: str, *, raw: str | None,
-             candidate: Candidate | None = None) -> None:
-        self.drops.append(Drop(slot, stage, reason, raw, candidate))
+             candidate: Candidate | None = None, teacher_failure: bool = False) -> None:
+        self.drops.append(Drop(slot, stage, reason, raw, candidate, teacher_failure))
         self.counts[f"{stage}/{reason_key(reason)}"] += 1
 
     def teacher_failed(self, slot: Slot, stage: str, error: str, candidate: Candidate | None = None) -> None:
         """A request that failed after the teacher's retries: a reject, and the unit is not final."""
         self.teacher_failures += 1
-        self.drop(slot, stage, f"teacher failed: {error}", raw=None, candidate=candidate)
+        self.drop(slot, stage, f"teacher failed: {error}", raw=None, candidate=candidate, teacher_failure=True)
 
     def decide(self, candidate: Candidate, verdicts: list[Verdict], *, stage: str | None = None) -> bool:
         """Record the verdicts; the first failing one drops the candidate (stage: its check, unless given)."""

@@ -169,6 +169,16 @@ def round_capacity(kind: str, unit: Any, answer_styles: tuple[str, ...] = ("shor
     return unit.per_request
 
 
+def next_round_counts(kind: str, unit: Any, answer_styles: tuple[str, ...], *, kept: int, tried: int) -> dict[str, int]:
+    """What a unit's next round asks for: what it still needs (its target less `kept`) at the yield its
+    earlier rounds showed (`kept` of `tried` candidates; at most twice the need), never more than a round
+    holds. Depends only on the unit's own decisions, so a rerun asks the same, and curate can tell whether
+    a fresh run with other settings would."""
+    rate = max(0.5, kept / tried) if tried else 1.0
+    most = round_capacity(kind, unit, answer_styles)
+    return round_counts(kind, unit, max(1, min(most, math.ceil((unit.target - kept) / rate))), answer_styles)
+
+
 def pipeline_for(kind: str) -> Pipeline:
     """The declared pipeline of a leaf kind (freeform skill, grounded skill, knowledge)."""
     return PIPELINES[kind]

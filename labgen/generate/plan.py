@@ -39,9 +39,10 @@ class LeafPlan:
         more kept samples: the top-up when curation and dedup leave the leaf short of its target."""
         if self.make_unit is None or wanted <= 0:
             return ()
-        count = math.ceil(wanted / self.per_unit)
-        return tuple(self.make_unit(first_index + k, min(self.per_unit, wanted - k * self.per_unit))
-                     for k in range(count))
+        from labgen.generate.top_up import pass_targets
+
+        return tuple(self.make_unit(first_index + k, target)
+                     for k, target in enumerate(pass_targets(wanted, self.per_unit)))
 
 
 def teacher_context_window(teacher: Any, config: GenerateConfig) -> int:
@@ -145,7 +146,8 @@ def plan_leaf(leaf: Leaf, config: GenerateConfig, *, teacher_identity: dict[str,
         chunk_sha = chunk.sha256 if chunk is not None else None
         unit_id = unit_address(leaf_hash=leaf.content_hash, kind=leaf.kind, index=index, seed_ids=seed_ids,
                                focus=focus, templates=templates, teacher=teacher_identity, parameters=parameters,
-                               seed=config.seed, chunk_sha256=chunk_sha, knowledge_seed=knowledge_seed)
+                               seed=config.seed, chunk_sha256=chunk_sha, knowledge_seed=knowledge_seed,
+                               target=max(1, unit_target))
         return WorkUnit(leaf_path=leaf.path, kind=leaf.kind, index=index, id=unit_id, seed_ids=seed_ids,
                         focus=focus, target=max(1, unit_target), max_rounds=scale.max_rounds,
                         per_request=scale.per_request, contexts_per_round=scale.contexts_per_round,

@@ -1,5 +1,6 @@
-"""The main job: plan every selected leaf into work units, run them streaming against the teacher, and
-write each leaf's outputs as soon as its last unit finishes; then dedup and run.json.
+"""The main job: plan every selected leaf into work units, run them streaming against the teacher, then
+the curation pass over every unit's sample records (the in-unit decisions reused, dedup and
+decontamination added) writes each leaf's files and run.json, each once.
 
 Streaming: every unit is an asyncio task and every sample inside it moves to its next stage the moment
 its previous request returns; at most `max_active_units` units run at once (bounded memory), enough to
@@ -14,22 +15,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labgen import __version__
+from labgen.curate.writer import LeafCounts, write_run
+from labgen.dedup.config import DedupConfig
 from labgen.errors import TeacherError
 from labgen.generate.config import GenerateConfig
 from labgen.generate.freeform_skills import run_freeform_unit
 from labgen.generate.grounded_skills import run_grounded_unit
 from labgen.generate.knowledge import run_knowledge_unit
-from labgen.generate.output import (
-    LeafCounts,
-    assemble_leaf,
-    read_leaf_counts,
-    remove_leaf_output,
-    unit_result,
-    write_run_json,
-)
+from labgen.generate.output import remove_leaf_output, unit_result
 from labgen.generate.plan import LeafPlan, plan_leaf, teacher_context_window
 from labgen.generate.progress import Progress, QuietProgress
 from labgen.generate.selection import SkippedLeaf, leaf_documents, select_leaves
@@ -37,6 +33,9 @@ from labgen.generate.unit_work import RunInfo, UnitWork
 from labgen.generate.units import UnitStore, WorkUnit
 from labgen.taxonomy.leaf import FREEFORM_SKILL, GROUNDED_SKILL, KNOWLEDGE, Leaf
 from labgen.teachers.base import Completion, Teacher
+
+if TYPE_CHECKING:
+    from labgen.curate.run import PassResult
 
 UNIT_RUNNERS: dict[str, Callable[[UnitWork], Awaitable[None]]] = {
     FREEFORM_SKILL: run_freeform_unit,
@@ -76,8 +75,8 @@ class _RunState:
     top_ups: dict[str, int] = field(default_factory=dict)  # top-up passes run per leaf
     group: asyncio.TaskGroup | None = None
     slots: asyncio.Semaphore | None = None
+    dedup: DedupConfig | None = None  # the run's dedup settings, which top-ups count with
     leaf_started: dict[str, float] = field(default_factory=dict)
-    counts: dict[str, LeafCounts] = field(default_factory=dict)
     generated: int = 0
     reused: int = 0
     successes: int = 0
@@ -101,14 +100,16 @@ class _RunState:
 
 def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateConfig | None = None, *,
              changed_base: str | None = None, progress: Progress | None = None,
-             skip_invalid: bool = False, answer_store: Path | None | bool = True) -> GenerateResult:
+             skip_invalid: bool = False, answer_store: Path | None | bool = True,
+             dedup: DedupConfig | None = None) -> GenerateResult:
     """Generate every leaf of `taxonomy` (or those changed against `changed_base`) into `out_dir`.
 
     Any invalid leaf stops the run before a teacher call, unless `skip_invalid`: then only the valid
     leaves are generated and the others are listed (with their first error) in the result and run.json.
     Teacher answers are kept in the answer store (`answer_store`: True for OUT/.labgen/answers.sqlite, a
     path to share one store between runs, False for none), so a rerun that sends the same requests spends
-    no tokens whatever the critic, system prompt or dedup settings.
+    no tokens whatever the critic, system prompt or dedup settings. `dedup`: the dedup settings (default
+    DedupConfig(); none when `config.dedup` is off).
     """
     config = (config or GenerateConfig()).validated()
     started = time.monotonic()
@@ -119,33 +120,45 @@ def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateCo
     if stored is not None:
         teacher = stored
     plans = plan_run(selection.leaves, taxonomy, teacher, config)
+    from labgen.curate.inputs import LeafInfo, write_manifest
+
+    for plan in plans:  # what curation needs of the leaf, beside its units
+        write_manifest(out_dir, LeafInfo.from_leaf(plan.leaf, tuple(unit.id for unit in plan.units),
+                                                   planned=len(plan.units), target=plan.target,
+                                                   per_unit=plan.per_unit))
     from labgen.taxonomy.diff import taxonomy_commit
 
     info = RunInfo(seed=config.seed, taxonomy_commit=taxonomy_commit(taxonomy), teacher=teacher.identity())
     progress = progress or QuietProgress()
     state = _RunState(teacher=teacher, config=config, store=UnitStore(out_dir), info=info, progress=progress,
-                      out_dir=out_dir, abort_after=config.abort_after_failures)
+                      out_dir=out_dir, abort_after=config.abort_after_failures, dedup=dedup)
     try:
         asyncio.run(_execute(plans, state))
+        if state.successes == 0 and state.failures_in_row > 0:
+            raise TeacherError(f"the teacher answered none of {state.failures_in_row} requests "
+                               f"(last error: {state.last_error})",
+                               hint="check it with `labgen teacher check`; rerun when it works (nothing is lost)")
+        for path in selection.removed:
+            remove_leaf_output(out_dir, path)
+        passed = _curate(out_dir, plans, state, dedup, None if stored is None else stored.store)
     finally:
         progress.close()
         if stored is not None:
             stored.store.close()
-    if state.successes == 0 and state.failures_in_row > 0:
-        raise TeacherError(f"the teacher answered none of {state.failures_in_row} requests "
-                           f"(last error: {state.last_error})",
-                           hint="check it with `labgen teacher check`; rerun when it works (nothing is lost)")
-    for path in selection.removed:
-        remove_leaf_output(out_dir, path)
     notes = list(selection.notes) + [f"{plan.leaf.path}: {note}" for plan in plans for note in plan.notes]
-    if config.dedup and plans:
-        notes.extend(_dedup(out_dir, taxonomy, config))
-    leaves = {path: read_leaf_counts(out_dir, path) or counts for path, counts in sorted(state.counts.items())}
+    notes.extend(passed.notes)
+    if passed.dedup is not None:
+        notes.extend(passed.dedup.warnings)
+        if passed.dedup.removed:
+            notes.append(f"dedup moved {passed.dedup.removed} duplicate or contaminated samples to rejects")
+    planned = {plan.leaf.path for plan in plans}
+    leaves = {path: leaf.counts for path, leaf in sorted(passed.leaves.items()) if path in planned}
     elapsed = time.monotonic() - started
     accounting = teacher.accounting.as_dict()
     targets = {plan.leaf.path: plan.target for plan in plans}
     run = {"labgen_version": __version__, "taxonomy": str(taxonomy), "taxonomy_commit": info.taxonomy_commit,
-           "teacher": info.teacher, "parameters": config.as_dict(), "seed": config.seed,
+           "teacher": info.teacher, "parameters": config.as_dict(),
+           "dedup": None if passed.dedup is None else passed.dedup.config.as_dict(), "seed": config.seed,
            "changed_base": changed_base, "removed_leaves": list(selection.removed),
            "skipped_leaves": [leaf.as_dict() for leaf in selection.skipped],
            "leaves": {path: {**counts.as_dict(), "target": targets[path],
@@ -153,12 +166,12 @@ def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateCo
            "units": {"generated": state.generated, "reused": state.reused},
            "tokens": {"prompt": accounting["total"]["prompt_tokens"],
                       "completion": accounting["total"]["completion_tokens"]},
-           "teacher_accounting": accounting, "notes": notes,
+           "teacher_accounting": accounting, "notes": notes, "curation": passed.summary(),
            "answer_store": None if stored is None else {"path": str(stored.store.path), "hits": stored.hits,
                                                          "misses": stored.misses},
            "started_at": started_at, "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
            "elapsed_s": round(elapsed, 3)}
-    run_json = write_run_json(out_dir, run)
+    run_json = write_run(out_dir, run)
     return GenerateResult(out_dir=out_dir, run_json=run_json, leaves=leaves, units_generated=state.generated,
                           units_reused=state.reused, removed=selection.removed, elapsed_s=elapsed, notes=tuple(notes),
                           skipped=selection.skipped, targets=targets)
@@ -250,7 +263,8 @@ async def _unit_finished(state: _RunState, plan: LeafPlan, result: dict[str, Any
     path = plan.leaf.path
     state.results[path].append(result)
     state.remaining[path] -= 1
-    state.progress.unit_done(path, kept=len(result["samples"]), rejected=len(result["rejects"]), reused=reused)
+    kept = sum(1 for record in result["records"] if record["drop"] is None)
+    state.progress.unit_done(path, kept=kept, rejected=len(result["records"]) - kept, reused=reused)
     if state.remaining[path] == 0:
         extra = await asyncio.to_thread(_top_up_units, state, plan)
         if extra:  # the leaf is not done: its top-up units join the run
@@ -268,37 +282,58 @@ async def _unit_finished(state: _RunState, plan: LeafPlan, result: dict[str, Any
 def _top_up_units(state: _RunState, plan: LeafPlan) -> tuple[WorkUnit, ...]:
     """Top-up units when dedup within the leaf leaves it short of its target (top_up.py decides; a
     worker thread, since it runs the leaf's dedup)."""
-    from labgen.generate.top_up import leaf_progress, top_up_wanted
+    from labgen.generate.top_up import leaf_progress, top_up_wanted, unit_kept_fields
 
     path = plan.leaf.path
     if not state.config.dedup:
         return ()
     units = state.units[path]
-    progress = leaf_progress(plan.leaf, state.results[path], {unit.id: unit.target for unit in units})
+    ordered = sorted(state.results[path], key=lambda result: result["index"])
+    progress = leaf_progress(plan.leaf, [unit_kept_fields(result) for result in ordered], state.dedup or DedupConfig())
     wanted = top_up_wanted(progress, plan.target, state.top_ups[path])
     return plan.extra_units(max(unit.index for unit in units) + 1, wanted)
 
 
 def _finish_leaf(state: _RunState, plan: LeafPlan) -> None:
-    """Assemble the leaf's files from its units and drop units the plan no longer uses (a worker thread)."""
+    """The leaf's units are done: drop units the plan no longer uses (a worker thread). Its files are
+    written by the curation pass at the end of the run."""
     path = plan.leaf.path
     elapsed = time.monotonic() - state.leaf_started.get(path, time.monotonic())
-    counts = assemble_leaf(state.out_dir, plan.leaf, state.results[path], elapsed_s=elapsed)
-    state.store.prune(path, {unit.id for unit in state.units.get(path, plan.units)})
-    state.counts[path] = counts
-    state.progress.leaf_done(path, kept=counts.kept, rejected=counts.rejected, elapsed_s=elapsed)
+    units = state.units.get(path, list(plan.units))
+    state.store.prune(path, {unit.id for unit in units})
+    if len(units) > len(plan.units):  # top-ups ran: the manifest lists every unit the leaf used
+        from labgen.curate.inputs import LeafInfo, write_manifest
+
+        write_manifest(state.out_dir, LeafInfo.from_leaf(plan.leaf, tuple(unit.id for unit in units),
+                                                         planned=len(plan.units), target=plan.target,
+                                                         per_unit=plan.per_unit))
+    records = [record for unit in state.results[path] for record in unit["records"]]
+    kept = sum(1 for record in records if record["drop"] is None)
+    state.progress.leaf_done(path, kept=kept, rejected=len(records) - kept, elapsed_s=elapsed)
 
 
-def _dedup(out_dir: Path, taxonomy: Path, config: GenerateConfig) -> list[str]:
-    """Exact and near-duplicate removal over the whole OUT (within and across leaves, against each leaf's
-    seeds, and against the evaluation sets named by `decontaminate`); the dedup package does the work."""
-    from labgen.dedup import dedup_run, load_eval_items, seeds_from_leaves
-    from labgen.taxonomy.walk import load_taxonomy
+def _curate(out_dir: Path, plans: list[LeafPlan], state: _RunState, dedup: DedupConfig | None,
+            store: Any) -> PassResult:
+    """The curation pass over every leaf of OUT that has stored units: this run's leaves from memory (their
+    in-unit decisions are reused as they are), the others (not selected by --changed) from the unit store,
+    decided under this run's settings; dedup within and across leaves, against seeds and evaluation sets."""
+    from labgen.curate.inputs import LeafInput, UnitInfo, load_leaf, read_manifests
+    from labgen.curate.run import Settings, curation_pass
+    from labgen.dedup import load_eval_items
 
-    leaves = [report.leaf for report in load_taxonomy(taxonomy) if report.leaf is not None]
-    eval_items = load_eval_items(config.decontaminate) if config.decontaminate else None
-    report = dedup_run(out_dir, None, seeds=seeds_from_leaves(leaves), eval_items=eval_items)
-    notes = list(report.warnings)
-    if report.removed:
-        notes.append(f"dedup moved {report.removed} duplicate or contaminated samples to rejects")
-    return notes
+    config = state.config
+    planned = {plan.leaf.path: plan for plan in plans}
+    inputs = []
+    for info in read_manifests(out_dir):
+        plan = planned.get(info.path)
+        if plan is None:
+            inputs.append(load_leaf(out_dir, info))
+        else:
+            units = sorted((UnitInfo.from_result(result) for result in state.results[info.path]),
+                           key=lambda unit: unit.index)
+            inputs.append(LeafInput(info, tuple(units)))
+    eval_items = load_eval_items(config.decontaminate) if config.decontaminate and config.dedup else ()
+    settings = Settings(critic=config.critic, system_prompt=config.system_prompt,
+                        dedup=(dedup or DedupConfig()) if config.dedup else None,
+                        eval_items=tuple(eval_items))
+    return curation_pass(out_dir, inputs, settings, store=store, teacher=lambda: state.teacher)

@@ -10,10 +10,11 @@ up exactly as the first run did.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from labgen.taxonomy.leaf import Leaf
+from labgen.dedup.config import DedupConfig
+
 
 MAX_TOP_UP_PASSES = 3  # a leaf's top-ups stop after this many passes, whatever dedup still takes
 
@@ -25,18 +26,33 @@ class LeafProgress:
     capped: bool  # some unit used its rounds without reaching its target
 
 
-def leaf_progress(leaf: Leaf, units: Sequence[dict[str, Any]], unit_targets: dict[str, int]) -> LeafProgress:
-    """Count a leaf's kept and deduplicated samples from its unit results (in unit order)."""
-    from labgen.dedup import DedupConfig, find_duplicates, seeds_from_leaves
+def leaf_progress(leaf: Any, units: Sequence[tuple[int, Sequence[dict[str, Any]]]],
+                  dedup: DedupConfig) -> LeafProgress:
+    """Count a leaf's kept and deduplicated samples. `leaf`: a Leaf or the run's LeafInfo (path, kind,
+    seed examples); `units`: in unit order, each unit's target and its kept samples' fields."""
+    from labgen.dedup import find_duplicates, seeds_from_leaves
     from labgen.dedup.seeds import sample_item, seed_item
 
-    ordered = sorted(units, key=lambda u: u["index"])
-    rows = [row for unit in ordered for row in unit["samples"]]
+    rows = [{**fields, "kind": leaf.kind} for _, kept in units for fields in kept]
     seeds = [seed_item(seed, leaf.path) for seed in seeds_from_leaves([leaf]).get(leaf.path, [])]
     items = seeds + [sample_item(row, leaf.path) for row in rows]
-    removed = sum(1 for index in find_duplicates(items, DedupConfig(across_leaves=False)) if index >= len(seeds))
-    capped = any(len(unit["samples"]) < unit_targets.get(unit["unit"], 0) for unit in ordered)
+    removed = sum(1 for index in find_duplicates(items, replace(dedup, across_leaves=False)) if index >= len(seeds))
+    capped = any(len(kept) < target for target, kept in units)
     return LeafProgress(kept=len(rows), unique=len(rows) - removed, capped=capped)
+
+
+def unit_kept_fields(result: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+    """A stored unit result's target and the fields of its kept records."""
+    from labgen.curate.inputs import UnitInfo
+
+    unit = UnitInfo.from_result(result)
+    return unit.target, [record.fields() for record in unit.records if record.drop is None]
+
+
+def pass_targets(wanted: int, per_unit: int) -> list[int]:
+    """The targets of the units one top-up pass adds for `wanted` more samples (as LeafPlan.extra_units)."""
+    count = -(-wanted // per_unit) if wanted > 0 else 0
+    return [min(per_unit, wanted - k * per_unit) for k in range(count)]
 
 
 def top_up_wanted(progress: LeafProgress, target: int, passes_done: int) -> int:

@@ -7,7 +7,6 @@ accounting on the candidate, teacher failures and verdicts handed to the Ledger.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,7 +16,7 @@ from labgen.errors import PipelineError
 from labgen.generate.config import GenerateConfig
 from labgen.generate.filters import Candidate, Ledger, Slot
 from labgen.generate.parsing import Unparsed
-from labgen.generate.pipelines import CHECKS, Step, pipeline_for, round_capacity, round_counts
+from labgen.generate.pipelines import CHECKS, Step, next_round_counts, pipeline_for
 from labgen.generate.units import WorkUnit, request_seed
 from labgen.prompts import get_template
 from labgen.records import Verdict
@@ -48,6 +47,7 @@ class UnitWork:
         self.accounting = Accounting()
         self._on_drop = on_drop or (lambda: None)
         self._on_completion = on_completion
+        self.asks: list[dict[str, int]] = []  # each round's counts, as asked (curate checks a fresh run's)
         self.pipeline = pipeline_for(leaf.kind)
         self._declared = self.pipeline.names()
         by_id = {seed.id: seed for seed in leaf.seed_examples}
@@ -68,11 +68,10 @@ class UnitWork:
         """The `count` of each fan-out step of the next round: what the unit still needs at the yield its
         own rounds have shown (at most twice the need, never more than a round holds). Depends only on
         this unit's results, so a rerun asks the same."""
-        tried = self.ledger.kept_count + len(self.ledger.drops)
-        rate = max(0.5, self.ledger.kept_count / tried) if tried else 1.0
-        styles = self.config.answer_styles
-        most = round_capacity(self.leaf.kind, self.unit, styles)
-        return round_counts(self.leaf.kind, self.unit, max(1, min(most, math.ceil(self.need() / rate))), styles)
+        counts = next_round_counts(self.leaf.kind, self.unit, self.config.answer_styles,
+                                   kept=self.ledger.kept_count, tried=self.ledger.kept_count + len(self.ledger.drops))
+        self.asks.append(counts)
+        return counts
 
     # ----- teacher calls --------------------------------------------------------------------
     async def ask(self, stage: str, variables: dict[str, Any], slot: Slot,
@@ -103,19 +102,25 @@ class UnitWork:
     async def judge(self, name: str, candidate: Candidate, **fields: Any) -> bool:
         """Run one teacher judge on the candidate; the Ledger keeps or drops it on the verdict."""
         from labgen.critic.judges import get_judge
+        from labgen.curate.record import PERMANENT, TRANSIENT, JudgeMark
+        from labgen.store.answers import request_key
 
         self._require_declared(name)
         judge = get_judge(name, self.critic_config)
         params = replace(judge.params, seed=request_seed(self.run.seed, self._seed_key, name,
                                                                  *candidate.slot))
-        completion = await self._complete(ChatRequest(messages=judge.render(**fields), params=params, stage=name,
-                                                      tag=(self.unit.id, candidate.slot)))
+        request = ChatRequest(messages=judge.render(**fields), params=params, stage=name,
+                              tag=(self.unit.id, candidate.slot))
+        completion = await self._complete(request)
         self.charge(candidate, completion)
         candidate.templates[name] = judge.template.ref()
         candidate.sampling[name] = _sampling_record(params)
         if completion.error is not None and not _permanent(completion):
             self.ledger.teacher_failures += 1
         verdict = judge.parse(completion)
+        failure = None if completion.ok else PERMANENT if _permanent(completion) else TRANSIENT
+        # The record keeps the request's store key, so curation re-reads this judgment with one lookup.
+        candidate.judges[name] = JudgeMark(request_key(request, self.run.teacher), verdict, failure)
         return self._decide(candidate, [verdict], stage=name)
 
     async def run_steps(self, steps: tuple[Step, ...], candidate: Candidate, *, finish_reason: str | None,
@@ -142,13 +147,14 @@ class UnitWork:
 
     def check(self, candidate: Candidate, *, finish_reason: str | None, prompt_text: str) -> bool:
         """The critic's deterministic checks (no tokens) on a candidate pair, before any judge is paid."""
-        from labgen.generate.critic_link import deterministic_checks
+        from labgen.generate.critic_link import measured_checks
 
-        verdicts = deterministic_checks(question=candidate.question or "", answer=candidate.answer or "",
-                                        context=candidate.context, finish_reason=finish_reason,
-                                        prompt_text=prompt_text, seed_texts=self.seed_texts,
-                                        config=self.critic_config)
-        return self._decide(candidate, verdicts)
+        marks = measured_checks(question=candidate.question or "", answer=candidate.answer or "",
+                                context=candidate.context, finish_reason=finish_reason,
+                                prompt_text=prompt_text, seed_texts=self.seed_texts, config=self.critic_config)
+        candidate.finish_reason = finish_reason
+        candidate.checks = marks
+        return self._decide(candidate, [mark.verdict for mark in marks])
 
     def unparsed(self, stage: str, items: tuple[Unparsed, ...], slot: Slot, *, raw: str,
                  seed_ids: tuple[str, ...] | None = None) -> None:
@@ -182,8 +188,12 @@ class UnitWork:
         self.ledger.keep(candidate)
 
     def charge(self, candidate: Candidate, completion: Completion, share: int = 1) -> None:
-        candidate.prompt_tokens += completion.prompt_tokens // max(1, share)
-        candidate.completion_tokens += completion.completion_tokens // max(1, share)
+        share = max(1, share)
+        prompt, completion_tokens = completion.prompt_tokens // share, completion.completion_tokens // share
+        candidate.prompt_tokens += prompt
+        candidate.completion_tokens += completion_tokens
+        before = candidate.stage_tokens.get(completion.request.stage, (0, 0))
+        candidate.stage_tokens[completion.request.stage] = (before[0] + prompt, before[1] + completion_tokens)
 
     @property
     def _seed_key(self) -> str:

@@ -20,7 +20,7 @@ from labgen.hashing import content_hash, short_id
 from labgen.jsonl import write_text_atomic
 
 UNITS_DIR = Path(".labgen") / "units"
-UNIT_FORMAT = 1
+UNIT_FORMAT = 2  # 2: results hold sample records (labgen.curate.record)
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,13 @@ class WorkUnit:
 
 def unit_address(*, leaf_hash: str, kind: str, index: int, seed_ids: tuple[str, ...], focus: int,
                  templates: dict[str, str], teacher: dict[str, Any], parameters: dict[str, Any], seed: int,
-                 chunk_sha256: str | None, knowledge_seed: str | None) -> str:
-    """The content address of a unit: equal inputs, equal id."""
+                 chunk_sha256: str | None, knowledge_seed: str | None, target: int) -> str:
+    """The content address of a unit: equal inputs, equal id (its target included: a top-up unit's
+    target depends on what dedup left)."""
     return "u-" + short_id({"format": UNIT_FORMAT, "leaf": leaf_hash, "kind": kind, "index": index,
                             "seeds": list(seed_ids), "focus": focus, "templates": templates, "teacher": teacher,
                             "parameters": parameters, "seed": seed, "chunk": chunk_sha256,
-                            "knowledge_seed": knowledge_seed}, 24)
+                            "knowledge_seed": knowledge_seed, "target": target}, 24)
 
 
 def unit_request_key(*, leaf_hash: str, kind: str, index: int, seed_ids: tuple[str, ...], focus: int,
@@ -85,6 +86,8 @@ class UnitStore:
         except (OSError, ValueError):
             return None  # unreadable: regenerate it
         if not isinstance(data, dict) or data.get("unit") != unit_id or not data.get("complete", False):
+            return None
+        if "records" not in data:  # written by an older labgen
             return None
         return data
 

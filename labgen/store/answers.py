@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS answers (
 CREATE INDEX IF NOT EXISTS answers_last_used ON answers(last_used);
 """
 _TOUCH_AFTER_S = 3600.0  # a hit refreshes last_used at most this often (reads stay reads)
+_BATCH = 500  # keys per lookup of get_many (SQLite allows 32766 parameters)
 
 
 def request_key(request: ChatRequest, teacher_identity: dict[str, Any]) -> str:
@@ -95,6 +96,29 @@ class AnswerStore:
             conn.execute("UPDATE answers SET last_used = ? WHERE key = ?", (now, key))
         return Completion(request=request, choices=_choices(json.loads(payload)), prompt_tokens=prompt_tokens,
                           completion_tokens=completion_tokens, model=model)
+
+    def get_many(self, keys: list[str], request: ChatRequest) -> dict[str, Completion]:
+        """The stored answers of many keys at once (sorted lookups, one `last_used` update per batch), as
+        Completions of `request`; keys not stored are absent."""
+        conn = self._connection()
+        found: dict[str, Completion] = {}
+        ordered = sorted(set(keys))
+        now = time.time()
+        for start in range(0, len(ordered), _BATCH):
+            batch = ordered[start:start + _BATCH]
+            marks = ",".join("?" * len(batch))
+            stale = []
+            for key, payload, prompt_tokens, completion_tokens, model, last_used in conn.execute(
+                    "SELECT key, payload, prompt_tokens, completion_tokens, model, last_used FROM answers "
+                    f"WHERE key IN ({marks})", batch):
+                found[key] = Completion(request=request, choices=_choices(json.loads(payload)),
+                                        prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, model=model)
+                if now - last_used > _TOUCH_AFTER_S:
+                    stale.append(key)
+            if stale:
+                conn.execute(f"UPDATE answers SET last_used = ? WHERE key IN ({','.join('?' * len(stale))})",
+                             [now, *stale])
+        return found
 
     def put(self, key: str, completion: Completion) -> None:
         """Store a successful answer (one atomic commit); failures are never stored."""

@@ -1,11 +1,13 @@
 """The installed `labgen generate` against a local OpenAI-compatible server: CLI contract, and kill -9
-mid-run then rerun, which must end exactly where an uninterrupted run ends."""
+mid-run then rerun, which must end exactly where an uninterrupted run ends: the answer store loses at most
+the requests in flight, and curating the resumed run changes nothing."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -68,7 +70,16 @@ def test_kill_9_mid_run_then_rerun_equals_an_uninterrupted_run(taxonomy: Path, t
     for name, identity in finished.items():
         assert after[name] == identity, f"{name} was generated twice"
     assert 0 < rerun_requests < full_requests  # the finished units were not asked again
+    # Every answer received before the kill was stored: only the requests in flight (at most 2) are asked twice.
+    assert requests_before_rerun - full_requests + rerun_requests <= full_requests + 2
+    with sqlite3.connect(out / ".labgen" / "answers.sqlite") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == full_requests
     assert snapshot(out) == snapshot(reference)
+    curated = subprocess.run([*LABGEN, "curate", str(out), "--no-teacher"], capture_output=True, text=True, env=env)
+    assert curated.returncode == 0, curated.stderr
+    assert "0 judgments asked of the teacher, 0 missing" in curated.stdout
+    assert snapshot(out) == snapshot(reference)  # the same settings re-decide the same files
     for leaf in LEAVES:
         ids = [row["id"] for row in read_jsonl(out / leaf / "samples.jsonl")]
         assert len(ids) == len(set(ids))

@@ -46,6 +46,36 @@ def test_a_leaf_that_dedup_leaves_short_is_topped_up_to_its_target(tmp_path: Pat
     again = FakeTeacher(responder=answers)
     generate(taxonomy, out, again, config)
     assert again.history == [] and (out / FREEFORM / "samples.jsonl").read_bytes() == samples
+    # curate replays the top-up rule: the same settings keep the same files.
+    from labgen.curate.rerun import curate
+
+    assert not curate(out, config, teacher=None).needs_generation
+    assert (out / FREEFORM / "samples.jsonl").read_bytes() == samples
+
+
+def test_curate_reports_a_top_up_the_run_never_made(tmp_path: Path) -> None:
+    """A run without dedup has no top-ups; curating it with dedup on leaves the leaf short where a fresh
+    run would top it up: curate says it needs generation instead of pretending."""
+    from dataclasses import replace
+
+    from labgen.curate.rerun import curate
+
+    taxonomy = build_taxonomy(tmp_path / "taxonomy", kinds=("freeform",))
+    asked = {"planned": 0}
+
+    def answers(request: ChatRequest) -> str:
+        text = diverse_answer(request)
+        if request.stage == "freeform_instructions" and asked["planned"] < 3:
+            asked["planned"] += 1
+            text = REPEATED + "\n" + "\n".join(f"{i + 2}. {line.split('. ', 1)[1]}"
+                                               for i, line in enumerate(text.splitlines()[1:]))
+        return text
+
+    config = GenerateConfig(target_per_seed=3.0, dedup=False)
+    out = tmp_path / "out"
+    generate(taxonomy, out, FakeTeacher(responder=answers), config)
+    result = curate(out, replace(config, dedup=True), teacher=None)
+    assert result.needs_generation
 
 
 def test_a_leaf_whose_outputs_keep_failing_stops_at_the_cap_and_reports_its_shortfall(tmp_path: Path) -> None:

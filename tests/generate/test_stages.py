@@ -19,6 +19,7 @@ from labgen.generate.selection import leaf_documents, select_leaves
 from labgen.generate.unit_work import RunInfo, UnitWork
 from labgen.prompts import all_template_ids, get_template
 from labgen.tokens import estimate_message_tokens
+from tests.curate.unit_rows import with_rows
 from tests.fakes import FakeFailure, FakeTeacher, plausible_answer
 from tests.generate.conftest import FREEFORM, GROUNDED, KNOWLEDGE
 
@@ -41,7 +42,7 @@ def run_unit(taxonomy: Path, leaf_path: str, teacher: FakeTeacher, config: Gener
     work = UnitWork(teacher=teacher, config=config, leaf=leaf, unit=plan.units[index],
                     run=RunInfo(seed=config.seed, taxonomy_commit=None, teacher=teacher.identity()))
     asyncio.run(RUNNERS[leaf_path](work))
-    return work, unit_result(work, 0.0)
+    return work, with_rows(unit_result(work, 0.0), leaf, config.system_prompt)
 
 
 def test_freeform_unit_runs_every_stage_in_order_and_keeps_passing_samples(taxonomy: Path) -> None:
