@@ -25,6 +25,7 @@ from typing import Any
 
 from labgen.errors import ContextLengthError, TeacherError
 from labgen.hashing import sha256_bytes
+from labgen.teachers import gguf_q8
 from labgen.teachers.base import ChatRequest, Choice, Completion
 from labgen.teachers.bounded import BoundedTeacher
 from labgen.teachers.openai_wire import chat_payload, parse_logprobs
@@ -109,10 +110,15 @@ class EmbeddedTeacher(BoundedTeacher):
 
     def __init__(self, *, model_path: str | Path | None = None, threads: int | None = None,
                  n_ctx: int = 2048, parallel: int = DEFAULT_PARALLEL, max_in_flight: int | None = None,
-                 route_by_prefix: bool = True, duplicate_chars: int = DEFAULT_DUPLICATE_CHARS) -> None:
+                 route_by_prefix: bool = True, duplicate_chars: int = DEFAULT_DUPLICATE_CHARS,
+                 fast_weights: bool = True) -> None:
         self.parallel = max(1, parallel)
         super().__init__(max_in_flight=max_in_flight or self.parallel)
         self.model_path = Path(model_path) if model_path else None
+        # The shipped file's Q4_1 weights are run as Q8_0 (labgen/teachers/gguf_q8.py); a model_path is
+        # run as it is.
+        self.fast_weights = fast_weights and model_path is None
+        self._weights: Path | None = None
         self.threads = threads  # None: default_threads() when the server starts
         self.n_ctx = n_ctx  # per request: every slot gets the whole window
         self.route_by_prefix = route_by_prefix  # False: llama.cpp picks the slot (by similarity, else LRU)
@@ -133,10 +139,26 @@ class EmbeddedTeacher(BoundedTeacher):
         return self._named_model
 
     def identity(self) -> dict[str, Any]:
-        """Backend, model and the GGUF file's sha256 (hashed once, ~0.1 s for the shipped file)."""
+        """Backend, model, the GGUF file's sha256 (hashed once, ~0.1 s for the shipped file) and, when the
+        weights run re-encoded, their encoding: it changes the text a little, so it keys stored answers."""
+        found = {"backend": self.backend, "model": self.model, "model_sha256": self._source_hash()}
+        if self._weights_path() != self._resolved_path():
+            found["weights"] = "q8_0"
+        return found
+
+    def _source_hash(self) -> str:
         if self._file_hash is None:
             self._file_hash = sha256_bytes(self._resolved_path().read_bytes())
-        return {"backend": self.backend, "model": self.model, "model_sha256": self._file_hash}
+        return self._file_hash
+
+    def _weights_path(self) -> Path:
+        """The file llama.cpp loads: the shipped model's Q8_0 copy (written once, ~1.5 s), else the file."""
+        if self._weights is None:
+            source = self._resolved_path()
+            copy = gguf_q8.fast_copy(source, self._source_hash(), gguf_q8.default_cache_dir()) \
+                if self.fast_weights else None
+            self._weights = copy or source
+        return self._weights
 
     def _resolved_path(self) -> Path:
         if self.model_path is None:
@@ -155,7 +177,7 @@ class EmbeddedTeacher(BoundedTeacher):
             return self._server
 
     def _new_server(self) -> Any:
-        path = self._resolved_path()
+        path = self._weights_path()
         if self.threads is None:
             self.threads = default_threads()
         try:

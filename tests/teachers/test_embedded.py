@@ -109,3 +109,19 @@ def test_siblings_sharing_a_prefix_evaluate_it_once() -> None:
     # one full evaluation, then only the few tokens after the shared start for each sibling
     assert stats.evaluated < prompt_tokens + 5 * 16
     assert stats.cached >= 5 * (prompt_tokens - 16)
+
+
+def test_the_shipped_weights_run_as_q8_0_and_a_model_path_runs_as_it_is(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    default = EmbeddedTeacher(n_ctx=512, parallel=1)
+    identity = default.identity()
+    copy = default._weights_path()
+    assert identity["weights"] == "q8_0" and copy.parent == tmp_path / "cache" / "labgen" / "models"
+    assert copy.name.endswith(".q8_0.gguf") and identity["model_sha256"][:16] in copy.name
+    request = ChatRequest(MESSAGES, SamplingParams(temperature=0.0, max_tokens=6))
+    assert default.run(default.complete(request)).text.strip()
+    default.close()
+    as_given = EmbeddedTeacher(model_path=embedded_model_path(), n_ctx=512, parallel=1)
+    assert "weights" not in as_given.identity() and as_given._weights_path() == embedded_model_path()
+    assert as_given.identity()["model_sha256"] == identity["model_sha256"]  # the same source file
