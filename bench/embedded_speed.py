@@ -2,6 +2,7 @@
 
 Prints, in one run on the same model file and prompts:
 - tokens/s of labgen's embedded teacher with 1 request at a time and with N in flight (llama.cpp slots);
+- prompt tokens evaluated per second, the shipped Q4_1 weights against labgen's Q8_0 copy;
 - the same prompts through llama-cpp-python's `create_chat_completion`, the runtime labgen used before
   (skipped with a note when it is not installed: it compiles from source, so the lock leaves it out);
 - whether each runtime enforces a grammar and returns logprobs;
@@ -76,6 +77,28 @@ def labgen_features(threads: int) -> tuple[bool, bool]:
         SamplingParams(temperature=0.0, max_tokens=4, logprobs=True, top_logprobs=2))))
     teacher.close()
     return bool(re.fullmatch(VERDICT.regex(), grammar.text)), bool(scored.choices and scored.choices[0].logprobs)
+
+
+def prompt_eval_rates(threads: int, rounds: int = 3) -> dict[str, float]:
+    """Prompt tokens evaluated per second, the shipped Q4_1 file against its Q8_0 copy, taking turns on
+    the same ~900-token judge prompt with a different first line each time (nothing from the cache)."""
+    template = (ROOT / "prompts" / "judge_instruction.yaml").read_text()
+    teachers = {"Q4_1 (shipped)": EmbeddedTeacher(threads=threads, n_ctx=2048, parallel=1, fast_weights=False),
+                "Q8_0 (labgen's copy)": EmbeddedTeacher(threads=threads, n_ctx=2048, parallel=1)}
+    spent = dict.fromkeys(teachers, 0.0)
+    for teacher in teachers.values():
+        teacher.load()
+    for n in range(rounds):
+        for name, teacher in teachers.items():
+            request = ChatRequest(({"role": "user", "content": f"Round {n}.\n{template}"},),
+                                  SamplingParams(temperature=0.0, max_tokens=1))
+            start = time.perf_counter()
+            teacher.run(teacher.complete(request))
+            spent[name] += time.perf_counter() - start
+    rates = {name: teacher.prompt_cache.evaluated / spent[name] for name, teacher in teachers.items()}
+    for teacher in teachers.values():
+        teacher.close()
+    return rates
 
 
 def llama_cpp_python(threads: int, max_tokens: int, rounds: int) -> dict[str, Any] | None:
@@ -219,6 +242,9 @@ def main() -> None:
     competitor.join()
     print(f"beside a process using one core, {args.parallel} in flight: {args.threads} threads {fixed:.1f} tokens/s; "
           f"default ({chosen} thread(s), one per idle core) {auto:.1f} tokens/s, x{auto / fixed:.2f}")
+    rates = prompt_eval_rates(args.threads)
+    print("prompt evaluation, " + ", ".join(f"{name} {rate:.0f} tokens/s" for name, rate in rates.items()) +
+          f" ({args.threads} threads, taking turns)")
     baseline = llama_cpp_python(args.threads, args.max_tokens, args.rounds)
     if baseline is None:
         print("llama-cpp-python: not installed (it compiles from source; `pip install llama-cpp-python` to "
