@@ -8,6 +8,10 @@ prefix, grammars and logprobs come with no second model instance. The GGUF file 
 Threads: llama.cpp's workers wait for each other after every operation, so a worker that shares its
 core with a busy process stalls them all; the server starts with one thread per core idle at that
 moment (`default_threads`), so a competing process slows the run instead of collapsing it.
+
+Prompt evaluation is most of a CPU run, so two things keep it small: each request is pinned to the slot
+whose cache holds the longest start of its prompt (`slot_router`), and the shipped Q4_1 weights run as a
+Q8_0 copy, which llama.cpp's CPU kernels evaluate about 1.7x faster (`gguf_q8`).
 """
 
 from __future__ import annotations
