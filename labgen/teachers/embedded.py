@@ -208,19 +208,26 @@ class EmbeddedTeacher(BoundedTeacher):
         messages = list(messages)
         if self._server is None:
             return super().count_tokens(messages)
-        http = self._client()
-        prompt = http.post("/apply-template", json={"messages": messages}).json()["prompt"]
-        tokens = http.post("/tokenize", json={"content": prompt, "add_special": False,
-                                              "parse_special": True}).json()["tokens"]
-        return len(tokens)
+        prompt = self._loopback("/apply-template", {"messages": messages})["prompt"]
+        tokens = self._loopback("/tokenize", {"content": prompt, "add_special": False, "parse_special": True})
+        return len(tokens["tokens"])
 
-    def _client(self) -> Any:
-        """A loopback HTTP client for the server's /tokenize and /apply-template endpoints."""
+    def _loopback(self, path: str, payload: dict[str, Any]) -> Any:
+        """POST to the in-process server's own HTTP endpoint (/tokenize, /apply-template).
+
+        A new connection each time: the server closes idle keep-alive connections after a few seconds,
+        and a request sent on one just as it closed came back "Server disconnected" (seen once when
+        requests waited for their slot). A transport error is tried once more.
+        """
+        import httpx
+
         if self._http is None:
-            import httpx
-
-            self._http = httpx.Client(base_url=self._server.listening_address, timeout=30)
-        return self._http
+            self._http = httpx.Client(base_url=self._server.listening_address, timeout=30,
+                                      limits=httpx.Limits(max_keepalive_connections=0))
+        try:
+            return self._http.post(path, json=payload).json()
+        except httpx.TransportError:
+            return self._http.post(path, json=payload).json()
 
     # ----- requests -----------------------------------------------------------------------
     def _worker(self) -> ThreadPoolExecutor:
