@@ -2,18 +2,23 @@
 
 Prints, in one run on the same model file and prompts:
 - tokens/s of labgen's embedded teacher with 1 request at a time and with N in flight (llama.cpp slots);
+- prompt tokens evaluated per second, the shipped Q4_1 weights against labgen's Q8_0 copy;
 - the same prompts through llama-cpp-python's `create_chat_completion`, the runtime labgen used before
   (skipped with a note when it is not installed: it compiles from source, so the lock leaves it out);
 - whether each runtime enforces a grammar and returns logprobs;
-- with --main-job: `labgen generate taxonomy/` on the example taxonomy, idle and beside a competing
-  process that keeps one core busy (wall and CPU seconds).
+- with --main-job (or --main-job-only): `labgen generate taxonomy/` on the example taxonomy, idle and
+  beside a competing process that keeps one core busy: wall and CPU seconds, the load average before it,
+  llama.cpp's prompt tokens evaluated and taken from a slot's cache, and kept/generated per leaf kind;
+  --no-routing runs it with llama.cpp choosing each request's slot itself (before prefix routing).
 
     .venv/bin/python bench/embedded_speed.py [--parallel 4] [--max-tokens 96] [--rounds 2] [--main-job]
+    .venv/bin/python bench/embedded_speed.py --main-job-only [--no-routing]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import re
@@ -74,6 +79,28 @@ def labgen_features(threads: int) -> tuple[bool, bool]:
     return bool(re.fullmatch(VERDICT.regex(), grammar.text)), bool(scored.choices and scored.choices[0].logprobs)
 
 
+def prompt_eval_rates(threads: int, rounds: int = 3) -> dict[str, float]:
+    """Prompt tokens evaluated per second, the shipped Q4_1 file against its Q8_0 copy, taking turns on
+    the same ~900-token judge prompt with a different first line each time (nothing from the cache)."""
+    template = (ROOT / "prompts" / "judge_instruction.yaml").read_text()
+    teachers = {"Q4_1 (shipped)": EmbeddedTeacher(threads=threads, n_ctx=2048, parallel=1, fast_weights=False),
+                "Q8_0 (labgen's copy)": EmbeddedTeacher(threads=threads, n_ctx=2048, parallel=1)}
+    spent = dict.fromkeys(teachers, 0.0)
+    for teacher in teachers.values():
+        teacher.load()
+    for n in range(rounds):
+        for name, teacher in teachers.items():
+            request = ChatRequest(({"role": "user", "content": f"Round {n}.\n{template}"},),
+                                  SamplingParams(temperature=0.0, max_tokens=1))
+            start = time.perf_counter()
+            teacher.run(teacher.complete(request))
+            spent[name] += time.perf_counter() - start
+    rates = {name: teacher.prompt_cache.evaluated / spent[name] for name, teacher in teachers.items()}
+    for teacher in teachers.values():
+        teacher.close()
+    return rates
+
+
 def llama_cpp_python(threads: int, max_tokens: int, rounds: int) -> dict[str, Any] | None:
     """Today's baseline: llama-cpp-python, one request at a time; None when it is not installed."""
     try:
@@ -110,18 +137,22 @@ def busy_core(stop: Any) -> None:
         sum(range(10_000))
 
 
-def main_job(load: bool) -> tuple[float, float, str]:
-    """(wall s, CPU s of the labgen process tree, summary line) of the out-of-the-box main job."""
+def main_job(load: bool, routing: bool = True) -> dict[str, Any]:
+    """The out-of-the-box main job in a child process (`labgen generate taxonomy/ --out OUT`'s library
+    path with no options), idle or beside a process keeping one core busy: wall and CPU seconds of the
+    child, llama.cpp's prompt tokens evaluated and taken from the cache, and yield per leaf kind."""
     stop = multiprocessing.Event()
     competitor = multiprocessing.Process(target=busy_core, args=(stop,), daemon=True) if load else None
     if competitor:
         competitor.start()
-    labgen = str(Path(sys.executable).parent / "labgen")
+        time.sleep(0.5)
+    command = [sys.executable, __file__, "--child-main-job"] + ([] if routing else ["--no-routing"])
+    load_average = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as out:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        done = subprocess.run([labgen, "generate", "taxonomy/", "--out", out], cwd=ROOT, capture_output=True,
-                              text=True, env={k: v for k, v in os.environ.items() if not k.startswith("LABGEN_")})
+        done = subprocess.run(command + [out], cwd=ROOT, capture_output=True, text=True,
+                              env={k: v for k, v in os.environ.items() if not k.startswith("LABGEN_")})
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if competitor:
@@ -129,9 +160,48 @@ def main_job(load: bool) -> tuple[float, float, str]:
         competitor.join()
     if done.returncode != 0:
         raise SystemExit(f"labgen generate failed:\n{done.stderr[-2000:]}")
-    totals = [line for line in done.stdout.splitlines() if line.lower().startswith(("total", "all"))]
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, totals[-1].strip() if totals else ""
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report.update(wall=wall, cpu=(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+                  load_average=load_average)
+    return report
+
+
+def child_main_job(out: str, routing: bool) -> None:
+    """What `labgen generate taxonomy/ --out OUT` runs, with its defaults; prints one JSON line."""
+    from labgen.cli.teacher_options import teacher_from_cli
+    from labgen.config import find_config_file
+    from labgen.generate import generate
+    from labgen.generate.config import config_from_file
+    from labgen.taxonomy.walk import load_taxonomy
+
+    config = config_from_file(find_config_file(None)).validated()
+    teacher = teacher_from_cli({})
+    assert isinstance(teacher, EmbeddedTeacher), "the out-of-the-box teacher is the embedded one"
+    teacher.route_by_prefix = routing
+    try:
+        result = generate(Path("taxonomy"), Path(out), teacher, config)
+    finally:
+        teacher.close()
+    kinds = {r.leaf.path: r.leaf.kind for r in load_taxonomy(Path("taxonomy")) if r.leaf is not None}
+    per_kind: dict[str, list[int]] = {}
+    for path, counts in result.leaves.items():
+        tally = per_kind.setdefault(kinds[path], [0, 0])
+        tally[0] += counts.kept
+        tally[1] += counts.generated
+    accounting = teacher.accounting.total()
+    print(json.dumps({"prompt_cache": teacher.prompt_cache.as_dict(), "threads": teacher.threads,
+                      "prompt_tokens": accounting.prompt_tokens, "completion_tokens": accounting.completion_tokens,
+                      "yield": per_kind}))
+
+
+def describe_main_job(name: str, job: dict[str, Any]) -> str:
+    cache = job["prompt_cache"]
+    kinds = ", ".join(f"{kind} {kept}/{generated}" for kind, (kept, generated) in sorted(job["yield"].items()))
+    return (f"main job {name}: {job['wall']:.0f} s wall, {job['cpu']:.0f} CPU s (load average before "
+            f"{job['load_average']:.2f}, {job['threads']} thread(s)); {cache['requests']} requests, prompt "
+            f"tokens evaluated {cache['prompt_tokens_evaluated']}, from the cache {cache['prompt_tokens_cached']} "
+            f"(share {cache['cache_share']:.2f}), completion tokens {job['completion_tokens']}; kept/generated: "
+            f"{kinds}")
 
 
 def main() -> None:
@@ -141,7 +211,17 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--main-job", action="store_true", help="also time labgen generate on taxonomy/")
+    parser.add_argument("--main-job-only", action="store_true", help="time the main job only (idle and loaded)")
+    parser.add_argument("--no-routing", action="store_true",
+                        help="main job with llama.cpp choosing slots itself (the runtime before prefix routing)")
+    parser.add_argument("--child-main-job", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_main_job:
+        child_main_job(args.child_main_job, routing=not args.no_routing)
+        return
+    if args.main_job_only:
+        run_main_jobs(routing=not args.no_routing)
+        return
     print(f"{len(PROMPTS)} prompts x {args.rounds} rounds, max_tokens {args.max_tokens}, {args.threads} threads, "
           f"temperature 0, load average {os.getloadavg()[0]:.1f}")
     single, single_cpu = labgen_rate(1, args.threads, args.max_tokens, args.rounds)
@@ -162,6 +242,9 @@ def main() -> None:
     competitor.join()
     print(f"beside a process using one core, {args.parallel} in flight: {args.threads} threads {fixed:.1f} tokens/s; "
           f"default ({chosen} thread(s), one per idle core) {auto:.1f} tokens/s, x{auto / fixed:.2f}")
+    rates = prompt_eval_rates(args.threads)
+    print("prompt evaluation, " + ", ".join(f"{name} {rate:.0f} tokens/s" for name, rate in rates.items()) +
+          f" ({args.threads} threads, taking turns)")
     baseline = llama_cpp_python(args.threads, args.max_tokens, args.rounds)
     if baseline is None:
         print("llama-cpp-python: not installed (it compiles from source; `pip install llama-cpp-python` to "
@@ -174,11 +257,15 @@ def main() -> None:
         print(f"ratio xllamacpp/llama-cpp-python: 1 at a time {single / baseline['rate']:.2f}, "
               f"{args.parallel} in flight {batched / baseline['rate']:.2f}")
     if args.main_job:
-        idle_wall, idle_cpu, idle_line = main_job(load=False)
-        busy_wall, busy_cpu, busy_line = main_job(load=True)
-        print(f"main job idle: {idle_wall:.0f} s wall, {idle_cpu:.0f} CPU s (target <= 180 s)  {idle_line}")
-        print(f"main job beside a process using one core: {busy_wall:.0f} s wall, {busy_cpu:.0f} CPU s, "
-              f"x{busy_wall / idle_wall:.2f} of idle (target <= 2)  {busy_line}")
+        run_main_jobs(routing=not args.no_routing)
+
+
+def run_main_jobs(routing: bool) -> None:
+    idle = main_job(load=False, routing=routing)
+    print(describe_main_job("idle", idle) + " (target <= 180 s)")
+    busy = main_job(load=True, routing=routing)
+    print(describe_main_job("beside a process using one core", busy) +
+          f"; x{busy['wall'] / idle['wall']:.2f} of idle (target <= 360 s)")
 
 
 if __name__ == "__main__":

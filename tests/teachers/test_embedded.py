@@ -90,3 +90,38 @@ def test_one_thread_per_idle_core(monkeypatch: pytest.MonkeyPatch) -> None:
         assert embedded.default_threads() == threads
     assert 0 <= embedded.idle_cores(0.05) <= (os.cpu_count() or 1)
     assert EmbeddedTeacher().threads is None  # chosen when the server starts, not in the constructor
+
+
+def test_siblings_sharing_a_prefix_evaluate_it_once() -> None:
+    """Four slots, six requests that differ only after a long shared start: routed by prefix, the start is
+    evaluated by the first request alone and every sibling takes it from that slot's cache."""
+    shared = "You judge instructions written for a task. " + " ".join(
+        f"Example {i}: write two lines about the number {i} and the sea." for i in range(12))
+    requests = [ChatRequest(({"role": "user", "content": f"{shared}\nNow judge instruction {k}."},),
+                            SamplingParams(temperature=0.0, max_tokens=2, seed=1), tag=k) for k in range(6)]
+    teacher = EmbeddedTeacher(n_ctx=1024, parallel=4)
+    completions = list(teacher.stream(requests))
+    stats = teacher.prompt_cache
+    prompt_tokens = completions[0].prompt_tokens
+    teacher.close()
+    assert all(c.ok for c in completions) and stats.requests == 6
+    assert stats.evaluated + stats.cached == sum(c.prompt_tokens for c in completions)
+    # one full evaluation, then only the few tokens after the shared start for each sibling
+    assert stats.evaluated < prompt_tokens + 5 * 16
+    assert stats.cached >= 5 * (prompt_tokens - 16)
+
+
+def test_the_shipped_weights_run_as_q8_0_and_a_model_path_runs_as_it_is(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    default = EmbeddedTeacher(n_ctx=512, parallel=1)
+    identity = default.identity()
+    copy = default._weights_path()
+    assert identity["weights"] == "q8_0" and copy.parent == tmp_path / "cache" / "labgen" / "models"
+    assert copy.name.endswith(".q8_0.gguf") and identity["model_sha256"][:16] in copy.name
+    request = ChatRequest(MESSAGES, SamplingParams(temperature=0.0, max_tokens=6))
+    assert default.run(default.complete(request)).text.strip()
+    default.close()
+    as_given = EmbeddedTeacher(model_path=embedded_model_path(), n_ctx=512, parallel=1)
+    assert "weights" not in as_given.identity() and as_given._weights_path() == embedded_model_path()
+    assert as_given.identity()["model_sha256"] == identity["model_sha256"]  # the same source file
