@@ -56,11 +56,6 @@ class Pipeline:
     def names(self) -> frozenset[str]:
         return frozenset(step.name for step in self.steps)
 
-    def templates(self, answer_styles: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        """The generation templates, in order (knowledge: those of the given answer styles)."""
-        return tuple(s.name for s in self.steps if s.role == GENERATE
-                     and (answer_styles is None or s.answer_style is None or s.answer_style in answer_styles))
-
     def judges(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.steps if s.role == JUDGE)
 
