@@ -165,6 +165,14 @@ class StageCounters:
     completion_tokens: int = 0
     latency_s: float = 0.0
 
+    def add(self, other: StageCounters) -> None:
+        self.requests += other.requests
+        self.retries += other.retries
+        self.failures += other.failures
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.latency_s += other.latency_s
+
     def as_dict(self) -> dict[str, Any]:
         return {"requests": self.requests, "retries": self.retries, "failures": self.failures,
                 "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
@@ -187,15 +195,15 @@ class Accounting:
         counters.completion_tokens += completion.completion_tokens
         counters.latency_s += completion.latency_s
 
+    def add(self, other: Accounting) -> None:
+        """Add another teacher's counts (a Ray worker's) to these."""
+        for stage, theirs in other.stages.items():
+            self.stages.setdefault(stage, StageCounters()).add(theirs)
+
     def total(self) -> StageCounters:
         total = StageCounters()
-        for c in self.stages.values():
-            total.requests += c.requests
-            total.retries += c.retries
-            total.failures += c.failures
-            total.prompt_tokens += c.prompt_tokens
-            total.completion_tokens += c.completion_tokens
-            total.latency_s += c.latency_s
+        for counters in self.stages.values():
+            total.add(counters)
         return total
 
     def as_dict(self) -> dict[str, Any]:
