@@ -122,14 +122,30 @@ class AnswerStore:
 
     def put(self, key: str, completion: Completion) -> None:
         """Store a successful answer (one atomic commit); failures are never stored."""
-        if not completion.ok:
-            return
+        if completion.ok:
+            self._connection().execute(_INSERT, _row(key, completion, time.time()))
+
+    def put_many(self, answers: list[tuple[str, Completion]]) -> None:
+        """Store many (key, completion) pairs in one atomic commit (the successful ones)."""
         now = time.time()
-        payload = json.dumps([_choice_dict(c) for c in completion.choices], ensure_ascii=False)
-        self._connection().execute(
-            "INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (key, completion.model or "", completion.request.stage, now, now, completion.prompt_tokens,
-             completion.completion_tokens, payload))
+        rows = [_row(key, completion, now) for key, completion in answers if completion.ok]
+        if not rows:
+            return
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(_INSERT, rows)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # The faces StoredTeacher awaits: a store in another process (labgen.store.remote) answers them over Ray.
+    async def aget(self, key: str, request: ChatRequest) -> Completion | None:
+        return self.get(key, request)
+
+    async def aput(self, key: str, completion: Completion) -> None:
+        self.put(key, completion)
 
     def stats(self) -> StoreStats:
         conn = self._connection()
@@ -162,6 +178,15 @@ class AnswerStore:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+_INSERT = "INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def _row(key: str, completion: Completion, now: float) -> tuple[Any, ...]:
+    payload = json.dumps([_choice_dict(c) for c in completion.choices], ensure_ascii=False)
+    return (key, completion.model or "", completion.request.stage, now, now, completion.prompt_tokens,
+            completion.completion_tokens, payload)
 
 
 def _choice_dict(choice: Choice) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from labgen.teachers.bounded import BoundedTeacher
 
 
 class StoredTeacher(BoundedTeacher):
-    def __init__(self, teacher: Teacher, store: AnswerStore) -> None:
+    def __init__(self, teacher: Teacher, store: AnswerStore | Any) -> None:  # Any: a RemoteAnswers
         super().__init__(max_in_flight=teacher.max_in_flight)
         self.teacher = teacher
         self.store = store
@@ -45,14 +45,14 @@ class StoredTeacher(BoundedTeacher):
         repeatable = request.params.seed is not None or request.params.temperature == 0
         key = request_key(request, self._identity) if repeatable else None
         if key is not None:
-            stored = self.store.get(key, request)
+            stored = await self.store.aget(key, request)
             if stored is not None:
                 self.hits += 1
                 return stored
         self.misses += 1
         completion = await self.teacher.complete(request)
         if key is not None:
-            self.store.put(key, completion)
+            await self.store.aput(key, completion)
         return completion
 
     async def aclose(self) -> None:
