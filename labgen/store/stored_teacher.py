@@ -16,8 +16,14 @@ from labgen.teachers.bounded import BoundedTeacher
 
 
 class StoredTeacher(BoundedTeacher):
-    def __init__(self, teacher: Teacher, store: AnswerStore | Any) -> None:  # Any: a RemoteAnswers
+    def __init__(self, teacher: Teacher, store: AnswerStore | Any, *, slot_until_stored: bool = False) -> None:
+        """`store`: an AnswerStore, or a Ray worker's RemoteAnswers. `slot_until_stored`: a request keeps one
+        of max_in_flight slots until its answer is stored, so answers still on their way to a remote store
+        count as in flight (a worker killed at any moment loses at most max_in_flight answers). Off for a
+        local store, which writes in the same step, and whose teacher may want more requests waiting than
+        in flight (the embedded one routes them to the slot holding their prefix)."""
         super().__init__(max_in_flight=teacher.max_in_flight)
+        self.slot_until_stored = slot_until_stored
         self.teacher = teacher
         self.store = store
         self.backend = teacher.backend
@@ -50,6 +56,12 @@ class StoredTeacher(BoundedTeacher):
                 self.hits += 1
                 return stored
         self.misses += 1
+        if not self.slot_until_stored:
+            return await self._ask(key, request)
+        async with self._semaphore_for_running_loop():
+            return await self._ask(key, request)
+
+    async def _ask(self, key: str | None, request: ChatRequest) -> Completion:
         completion = await self.teacher.complete(request)
         if key is not None:
             await self.store.aput(key, completion)
