@@ -63,6 +63,10 @@ class ContextLengthError(TeacherError):
     """A prompt does not fit the teacher's context window; retrying cannot help."""
 
 
+class ClusterError(LabgenError):
+    """The Ray cluster of `--executor ray` cannot be reached or used (ray missing, bad address, lost work)."""
+
+
 class OutputError(LabgenError):
     """An output directory or file is unusable."""
 

@@ -67,23 +67,51 @@ def _parse_max_tokens(values: tuple[str, ...]) -> dict[str, int]:
               help="Teacher-answer store to read and fill (share one between runs). [default "
               "OUT/.labgen/answers.sqlite]")
 @click.option("--no-answer-store", is_flag=True, help="Ask the teacher for every request; store nothing.")
+@click.option("--executor", type=click.Choice(["local", "ray"], case_sensitive=False), default="local",
+              help="Where the work units run: local (this process) or ray (each leaf a Ray task on a cluster, "
+              "same output; needs pip install 'labgen[ray]' and --out on storage every node shares). [default local]")
+@click.option("--ray-address", default=None, help="The Ray cluster of --executor ray: the head's HOST:PORT "
+              "(`ray start --head`), ray://HOST:10001, or auto. [default: RAY_ADDRESS, a `ray start` cluster on "
+              "this machine, else a new local one]")
+@click.option("--ray-teacher-actors", type=int, default=None, help="Ray actors that hold the teacher (--executor "
+              "ray). [default: none for --teacher openai (each task its own client); vllm: one per GPU group; "
+              "local: one per node]")
+@click.option("--ray-gpus-per-teacher", type=int, default=None, help="GPUs of each vLLM engine actor (its "
+              "tensor-parallel size; --executor ray --teacher vllm). [default 1]")
 @handle_errors
 def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, base: str | None, skip_invalid: bool,
              dry_run: bool, quiet: bool, max_tokens: tuple[str, ...], judge_logprobs: bool | None, no_dedup: bool,
-             decontaminate: tuple[str, ...], answer_store: Path | None, no_answer_store: bool,
+             decontaminate: tuple[str, ...], answer_store: Path | None, no_answer_store: bool, executor: str,
+             ray_address: str | None, ray_teacher_actors: int | None, ray_gpus_per_teacher: int | None,
              **kwargs: Any) -> None:
     """Generate synthetic training data for every leaf of TAXONOMY into --out."""
-    from labgen.cli.teacher_options import teacher_from_cli
+    from labgen.cli.teacher_options import teacher_config_from_cli
     from labgen.config import find_config_file
     from labgen.generate.config import GenerateConfig, config_from_file
+    from labgen.teachers.config import build_teacher
 
     if base is not None and not changed:
         raise UsageError("--base needs --changed", hint="add --changed to generate only the changed leaves")
+    ray_options = {"--ray-address": ray_address, "--ray-teacher-actors": ray_teacher_actors,
+                   "--ray-gpus-per-teacher": ray_gpus_per_teacher}
+    given = [name for name, value in ray_options.items() if value is not None]
+    if given and executor.lower() != "ray":
+        raise UsageError(f"{given[0]} needs --executor ray", hint="add --executor ray to run on a Ray cluster")
     scale = {name: kwargs.pop(name) for name in ("target_per_seed", "per_request", "max_rounds", "max_units_per_leaf",
                                                  "prompt_seeds", "chunk_tokens", "context_window", "max_active_units")}
     from labgen.dedup.config import dedup_config_from_file
 
-    teacher = teacher_from_cli(kwargs)  # constructing it loads nothing
+    teacher_config = teacher_config_from_cli(kwargs)
+    cluster = None
+    if executor.lower() == "ray" and not dry_run:
+        from labgen.generate.ray_executor import RayExecutor, import_ray, probe_address
+
+        import_ray()  # a missing ray or an unreachable cluster is said before the teacher is asked anything
+        cluster = RayExecutor(teacher=teacher_config, address=ray_address, teacher_actors=ray_teacher_actors,
+                              gpus_per_teacher=ray_gpus_per_teacher or 1).validated()
+        if ray_address:
+            probe_address(ray_address)
+    teacher = build_teacher(teacher_config)  # constructing it loads nothing
     # The embedded demo model runs one round per unit unless told otherwise: a first run in minutes.
     defaults = GenerateConfig(max_rounds=EMBEDDED_MAX_ROUNDS) if teacher.backend == "local" else None
     config_file = find_config_file(kwargs.get("config_path"))
@@ -113,7 +141,8 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
 
         result = run_generate(taxonomy, out_dir, teacher, config, changed_base=changed_base,
                               progress=default_progress(quiet=quiet), skip_invalid=skip_invalid,
-                              answer_store=False if no_answer_store else (answer_store or True), dedup=dedup)
+                              answer_store=False if no_answer_store else (answer_store or True), dedup=dedup,
+                              executor=cluster)
     finally:
         teacher.close()
     _print_summary(result)

@@ -210,8 +210,9 @@ def teacher_config_from_environment(cli_values: Mapping[str, Any] | None = None,
     return resolve_teacher_config(cli_values or {}, os.environ, find_config_file(config_path))
 
 
-def build_teacher(config: TeacherConfig) -> Teacher:
-    """Construct (not start) the configured teacher: no network call, no weights loaded here."""
+def build_teacher(config: TeacherConfig, *, engine_kwargs: dict[str, Any] | None = None) -> Teacher:
+    """Construct (not start) the configured teacher: no network call, no weights loaded here.
+    `engine_kwargs`: more vllm.LLM arguments (a Ray teacher actor's tensor_parallel_size)."""
     from labgen.teachers.retry import RetryPolicy
 
     retry = RetryPolicy(max_retries=config.max_retries, backoff_base_s=config.backoff_base_s,
@@ -243,5 +244,5 @@ def build_teacher(config: TeacherConfig) -> Teacher:
             raise ConfigError("the vllm backend needs a model", hint="pass --teacher-model, e.g. "
                               "mistralai/Mixtral-8x7B-Instruct-v0.1, or set LABGEN_TEACHER_MODEL")
         return VLLMTeacher(model=config.model, max_in_flight=config.in_flight,
-                           chunk_size=config.chunk_size, guided=config.guided)
+                           chunk_size=config.chunk_size, guided=config.guided, engine_kwargs=engine_kwargs)
     raise ConfigError(f"unknown teacher backend {config.backend!r}", hint=f"choose one of {', '.join(BACKENDS)}")
