@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from labgen import __version__
 from labgen.cli import cli
 
-HEAVY = ("llama_cpp", "xllamacpp", "vllm", "langchain_core", "langchain_openai", "torch", "openai")
+HEAVY = ("llama_cpp", "xllamacpp", "vllm", "langchain_core", "langchain_openai", "torch", "openai", "ray")
 
 
 def test_help_lists_commands() -> None:
@@ -47,3 +47,11 @@ def _imported_after(args: list[str]) -> list[str]:
 
 def test_help_imports_no_heavy_library() -> None:
     assert _imported_after(["--help"]) == []
+
+
+def test_generate_and_the_library_import_no_ray() -> None:
+    """ray is imported by `--executor ray` only (its module, labgen.generate.ray_executor, imports it late)."""
+    assert "ray" not in _imported_after(["generate", "--help"])
+    code = "import sys, labgen.generate, labgen.generate.ray_executor, labgen.store.remote; print('ray' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr
