@@ -85,7 +85,9 @@ def connect(ray: Any, address: str | None) -> bool:
     except Exception as exc:  # ray raises ConnectionError, RuntimeError or ValueError here
         raise ClusterError(f"cannot connect to the Ray cluster{f' at {address}' if address else ''}: {exc}",
                            hint="check --ray-address (the head's `ray start --head` address, HOST:6379), or "
-                                "omit it to start Ray on this machine") from None
+                                "omit it to start Ray on this machine; a cluster with token authentication (Ray's "
+                                "default for clusters ray.init starts) also needs RAY_AUTH_MODE=token here and its "
+                                "token in RAY_AUTH_TOKEN or ~/.ray/auth_token") from None
     return True
 
 
@@ -122,7 +124,9 @@ def _drive(ray: Any, executor: RayExecutor, plans: list[LeafPlan], state: RunSta
         teachers = _worker_teachers(ray, executor, state.info.teacher, actors)
         fingerprint, out_dir = labgen_fingerprint(), str(Path(state.out_dir).resolve())
         state.progress.start({plan.leaf.path: len(plan.units) for plan in plans})
-        for index, plan in enumerate(plans):
+        # Larger leaves first (Ray starts tasks about in the order they come), so the run does not end on one
+        # big leaf left alone; each leaf keeps its teacher by its place in the plan.
+        for index, plan in sorted(enumerate(plans), key=lambda item: -len(item[1].units)):
             state.begin_leaf(plan)
             state.leaf_started[plan.leaf.path] = time.monotonic()
             if not plan.units:

@@ -190,6 +190,7 @@ def test_a_worker_killed_mid_run_costs_only_its_requests_in_flight(
         command = [*LABGEN, "generate", str(taxonomy), "--out", str(out), "--teacher", "openai", "--teacher-url",
                    server.base_url, "--max-in-flight", str(in_flight), "--target-per-seed", str(TARGET), "--seed",
                    str(SEED), "--quiet", "--executor", "ray", "--ray-address", cluster]
+        # The environment as ray.init left it: RAY_AUTH_MODE=token lets the CLI join with the cluster's token.
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
                                    env={k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"})
         victim, deadline = None, time.monotonic() + 90
