@@ -171,12 +171,12 @@ def child_main_job(out: str, routing: bool) -> None:
     from labgen.cli.teacher_options import teacher_from_cli
     from labgen.config import find_config_file
     from labgen.generate import generate
-    from labgen.generate.config import config_from_file
+    from labgen.generate.config import config_from_file, teacher_defaults
     from labgen.taxonomy.walk import load_taxonomy
 
-    config = config_from_file(find_config_file(None)).validated()
     teacher = teacher_from_cli({})
     assert isinstance(teacher, EmbeddedTeacher), "the out-of-the-box teacher is the embedded one"
+    config = config_from_file(find_config_file(None), teacher_defaults(teacher.backend)).validated()
     teacher.route_by_prefix = routing
     try:
         result = generate(Path("taxonomy"), Path(out), teacher, config)

@@ -148,6 +148,15 @@ _FILE_KEYS = {"seed", "target_per_seed", "per_request", "max_rounds", "contexts_
               "context_window", "system_prompt", "max_active_units", "max_tokens", "leaves", "critic"}
 
 
+EMBEDDED_MAX_ROUNDS = 1  # the embedded teacher's default max_rounds (others: GenerateConfig's)
+
+
+def teacher_defaults(backend: str) -> GenerateConfig | None:
+    """The defaults a teacher backend starts from before labgen.yaml and the command line (None: GenerateConfig's):
+    the embedded demo model runs one round per unit, so a first run takes minutes."""
+    return GenerateConfig(max_rounds=EMBEDDED_MAX_ROUNDS) if backend == "local" else None
+
+
 def config_from_file(path: Path | None, base: GenerateConfig | None = None) -> GenerateConfig:
     """Apply the `generate:` section of a labgen.yaml (None: no file) to a GenerateConfig; unknown keys are errors."""
     from labgen.config import load_config
