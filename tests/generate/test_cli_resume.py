@@ -114,7 +114,11 @@ def _total_requests(output: str) -> tuple[int, int]:
     return int(total[2]), int(total[3])
 
 
-def test_cli_embedded_teacher_defaults_to_one_round_others_to_more(taxonomy: Path, tmp_path: Path) -> None:
+def _total_prompt_tokens(output: str) -> int:
+    return int(next(line for line in output.splitlines() if line.startswith("total")).split()[4])
+
+
+def test_cli_embedded_teacher_defaults_to_one_round_and_three_seeds(taxonomy: Path, tmp_path: Path) -> None:
     """The embedded demo model runs one round per unit unless told otherwise; a served teacher gets the
     library's default rounds. The same function gives both the CLI and bench/embedded_speed.py its defaults."""
     runner = CliRunner()
@@ -130,6 +134,10 @@ def test_cli_embedded_teacher_defaults_to_one_round_others_to_more(taxonomy: Pat
     told = runner.invoke(cli, ["generate", str(taxonomy), "--out", str(tmp_path / "c"), "--dry-run",
                                "--max-rounds", "3"])
     assert _total_requests(told.output)[1] > one_round
+    # Fewer seed examples per prompt on the embedded teacher: shorter prompts for the same requests.
+    same_window = runner.invoke(cli, ["generate", str(taxonomy), "--out", str(tmp_path / "d"), "--dry-run",
+                                      "--prompt-seeds", "10"])
+    assert _total_prompt_tokens(embedded.output) < _total_prompt_tokens(same_window.output)
 
 
 def test_cli_usage_errors_exit_2_and_bad_taxonomy_exits_1(taxonomy: Path, tmp_path: Path) -> None:
