@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from labgen.teachers.base import ChatRequest, OutputFormat, SamplingParams  # noqa: E402
-from labgen.teachers.embedded import EmbeddedTeacher, default_threads, embedded_model_path, usable_cores  # noqa: E402
+from labgen.teachers.embedded import (DEFAULT_PARALLEL, EmbeddedTeacher, default_threads,  # noqa: E402
+                                      embedded_model_path, usable_cores)
 
 PROMPTS = [
     "Write a haiku about autumn rain.",
@@ -171,12 +172,12 @@ def child_main_job(out: str, routing: bool) -> None:
     from labgen.cli.teacher_options import teacher_from_cli
     from labgen.config import find_config_file
     from labgen.generate import generate
-    from labgen.generate.config import config_from_file
+    from labgen.generate.config import config_from_file, teacher_defaults
     from labgen.taxonomy.walk import load_taxonomy
 
-    config = config_from_file(find_config_file(None)).validated()
     teacher = teacher_from_cli({})
     assert isinstance(teacher, EmbeddedTeacher), "the out-of-the-box teacher is the embedded one"
+    config = config_from_file(find_config_file(None), teacher_defaults(teacher.backend)).validated()
     teacher.route_by_prefix = routing
     try:
         result = generate(Path("taxonomy"), Path(out), teacher, config)
@@ -260,9 +261,24 @@ def main() -> None:
         run_main_jobs(routing=not args.no_routing)
 
 
+def machine_floor(job: dict[str, Any], threads: int) -> str:
+    """What this machine's llama.cpp rates make of the job's work: its evaluated prompt tokens at the Q8_0
+    prompt rate plus its generated tokens at the 4-in-flight decoding rate, a floor on its wall time that
+    compares machines (the work itself does not depend on the machine)."""
+    prompt_rate = prompt_eval_rates(threads, rounds=2)["Q8_0 (labgen's copy)"]
+    decode_rate, _ = labgen_rate(DEFAULT_PARALLEL, threads, 96, 1)
+    evaluated, generated = job["prompt_cache"]["prompt_tokens_evaluated"], job["completion_tokens"]
+    floor = evaluated / prompt_rate + generated / decode_rate
+    return (f"this machine, {threads} thread(s): prompt evaluation {prompt_rate:.0f} tokens/s, decoding "
+            f"{decode_rate:.0f} tokens/s with {DEFAULT_PARALLEL} in flight; the idle job's {evaluated} evaluated "
+            f"and {generated} generated tokens need at least {floor:.0f} s here ({job['wall'] / floor:.2f}x of it "
+            f"measured)")
+
+
 def run_main_jobs(routing: bool) -> None:
     idle = main_job(load=False, routing=routing)
     print(describe_main_job("idle", idle) + " (target <= 180 s)")
+    print(machine_floor(idle, idle["threads"]))
     busy = main_job(load=True, routing=routing)
     print(describe_main_job("beside a process using one core", busy) +
           f"; x{busy['wall'] / idle['wall']:.2f} of idle (target <= 360 s)")

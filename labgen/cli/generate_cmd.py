@@ -13,9 +13,6 @@ from labgen.cli.common import handle_errors
 from labgen.cli.teacher_options import teacher_options
 from labgen.errors import UsageError
 
-EMBEDDED_MAX_ROUNDS = 1  # the embedded teacher's default --max-rounds (others: GenerateConfig's)
-
-
 def _parse_max_tokens(values: tuple[str, ...]) -> dict[str, int]:
     out: dict[str, int] = {}
     for value in values:
@@ -87,7 +84,7 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
     """Generate synthetic training data for every leaf of TAXONOMY into --out."""
     from labgen.cli.teacher_options import teacher_config_from_cli
     from labgen.config import find_config_file
-    from labgen.generate.config import GenerateConfig, config_from_file
+    from labgen.generate.config import config_from_file, teacher_defaults
     from labgen.teachers.config import build_teacher
 
     if base is not None and not changed:
@@ -112,10 +109,8 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
         if ray_address:
             probe_address(ray_address)
     teacher = build_teacher(teacher_config)  # constructing it loads nothing
-    # The embedded demo model runs one round per unit unless told otherwise: a first run in minutes.
-    defaults = GenerateConfig(max_rounds=EMBEDDED_MAX_ROUNDS) if teacher.backend == "local" else None
     config_file = find_config_file(kwargs.get("config_path"))
-    config = config_from_file(config_file, defaults)
+    config = config_from_file(config_file, teacher_defaults(teacher.backend))
     dedup = dedup_config_from_file(config_file)
     changes: dict[str, Any] = {name: value for name, value in scale.items() if value is not None}
     if seed is not None:

@@ -108,6 +108,38 @@ def test_cli_dry_run_calls_no_teacher(taxonomy: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "run.json").exists()
 
 
+def _total_requests(output: str) -> tuple[int, int]:
+    """(requests of one round, requests with every round) from the dry run's total row."""
+    total = next(line for line in output.splitlines() if line.startswith("total")).split()
+    return int(total[2]), int(total[3])
+
+
+def _total_prompt_tokens(output: str) -> int:
+    return int(next(line for line in output.splitlines() if line.startswith("total")).split()[4])
+
+
+def test_cli_embedded_teacher_defaults_to_one_round_and_three_seeds(taxonomy: Path, tmp_path: Path) -> None:
+    """The embedded demo model runs one round per unit unless told otherwise; a served teacher gets the
+    library's default rounds. The same function gives both the CLI and bench/embedded_speed.py its defaults."""
+    runner = CliRunner()
+    embedded = runner.invoke(cli, ["generate", str(taxonomy), "--out", str(tmp_path / "a"), "--dry-run"])
+    assert embedded.exit_code == 0, embedded.output
+    one_round, every_round = _total_requests(embedded.output)
+    assert one_round == every_round > 0
+    with StageServer() as server:
+        served = runner.invoke(cli, ["generate", str(taxonomy), "--out", str(tmp_path / "b"), "--teacher", "openai",
+                                     "--teacher-url", server.base_url, "--teacher-model", "m", "--dry-run"])
+    assert served.exit_code == 0, served.output
+    assert _total_requests(served.output)[1] > _total_requests(served.output)[0] == one_round
+    told = runner.invoke(cli, ["generate", str(taxonomy), "--out", str(tmp_path / "c"), "--dry-run",
+                               "--max-rounds", "3"])
+    assert _total_requests(told.output)[1] > one_round
+    # Fewer seed examples per prompt on the embedded teacher: shorter prompts for the same requests.
+    same_window = runner.invoke(cli, ["generate", str(taxonomy), "--out", str(tmp_path / "d"), "--dry-run",
+                                      "--prompt-seeds", "10"])
+    assert _total_prompt_tokens(embedded.output) < _total_prompt_tokens(same_window.output)
+
+
 def test_cli_usage_errors_exit_2_and_bad_taxonomy_exits_1(taxonomy: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     missing_out = runner.invoke(cli, ["generate", str(taxonomy)])
