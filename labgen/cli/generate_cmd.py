@@ -82,10 +82,9 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
              ray_address: str | None, ray_teacher_actors: int | None, ray_gpus_per_teacher: int | None,
              **kwargs: Any) -> None:
     """Generate synthetic training data for every leaf of TAXONOMY into --out."""
-    from labgen.cli.teacher_options import teacher_config_from_cli
+    from labgen.cli.teacher_options import teacher_config_from_cli, teacher_from_cli
     from labgen.config import find_config_file
     from labgen.generate.config import config_from_file, teacher_defaults
-    from labgen.teachers.config import build_teacher
 
     if base is not None and not changed:
         raise UsageError("--base needs --changed", hint="add --changed to generate only the changed leaves")
@@ -98,17 +97,17 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
                                                  "prompt_seeds", "chunk_tokens", "context_window", "max_active_units")}
     from labgen.dedup.config import dedup_config_from_file
 
-    teacher_config = teacher_config_from_cli(kwargs)
     cluster = None
     if executor.lower() == "ray" and not dry_run:
         from labgen.generate.ray_executor import RayExecutor, import_ray, probe_address
 
         import_ray()  # a missing ray or an unreachable cluster is said before the teacher is asked anything
-        cluster = RayExecutor(teacher=teacher_config, address=ray_address, teacher_actors=ray_teacher_actors,
-                              gpus_per_teacher=ray_gpus_per_teacher or 1).validated()
+        # What every worker builds its teacher from (read from a copy: teacher_from_cli takes the options).
+        cluster = RayExecutor(teacher=teacher_config_from_cli(dict(kwargs)), address=ray_address,
+                              teacher_actors=ray_teacher_actors, gpus_per_teacher=ray_gpus_per_teacher or 1).validated()
         if ray_address:
             probe_address(ray_address)
-    teacher = build_teacher(teacher_config)  # constructing it loads nothing
+    teacher = teacher_from_cli(kwargs)  # constructing it loads nothing
     config_file = find_config_file(kwargs.get("config_path"))
     config = config_from_file(config_file, teacher_defaults(teacher.backend))
     dedup = dedup_config_from_file(config_file)

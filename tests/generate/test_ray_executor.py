@@ -45,10 +45,15 @@ def cluster() -> Iterator[str]:
         # Ray starts a handful of Python processes, and each cluster's workers import labgen anew: with
         # bytecode cached that takes a third of the time (ray.init ~7 s against ~20 s on 2 busy cores).
         patch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+        auth_mode = os.environ.get("RAY_AUTH_MODE")
         ray.init(num_cpus=2, include_dashboard=False, object_store_memory=100 * 1024 * 1024,
                  logging_level=logging.WARNING)
+        # ray.init turned on token authentication (RAY_AUTH_MODE=token in this process's environment, its
+        # default for a local cluster): the CLI below inherits it and joins with the token in ~/.ray/auth_token.
         yield ray.get_runtime_context().gcs_address
         ray.shutdown()
+        if auth_mode is None:
+            os.environ.pop("RAY_AUTH_MODE", None)  # as it was before this module
 
 
 @pytest.fixture(scope="module")
