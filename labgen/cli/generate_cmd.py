@@ -107,8 +107,8 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
                               teacher_actors=ray_teacher_actors, gpus_per_teacher=ray_gpus_per_teacher or 1).validated()
         if ray_address:
             probe_address(ray_address)
+    config_file = find_config_file(kwargs.get("config_path"))  # before teacher_from_cli takes the option
     teacher = teacher_from_cli(kwargs)  # constructing it loads nothing
-    config_file = find_config_file(kwargs.get("config_path"))
     config = config_from_file(config_file, teacher_defaults(teacher.backend))
     dedup = dedup_config_from_file(config_file)
     changes: dict[str, Any] = {name: value for name, value in scale.items() if value is not None}

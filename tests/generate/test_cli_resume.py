@@ -140,6 +140,19 @@ def test_cli_embedded_teacher_defaults_to_one_round_and_three_seeds(taxonomy: Pa
     assert _total_prompt_tokens(embedded.output) < _total_prompt_tokens(same_window.output)
 
 
+def test_cli_generate_reads_its_settings_from_the_config_file_given(taxonomy: Path, tmp_path: Path) -> None:
+    """--config FILE sets the generate section too, not only the teacher's (it used to read ./labgen.yaml)."""
+    config = tmp_path / "elsewhere" / "settings.yaml"
+    config.parent.mkdir()
+    config.write_text("generate:\n  max_rounds: 3\n")
+    runner = CliRunner()
+    default = runner.invoke(cli, ["generate", str(taxonomy), "--out", str(tmp_path / "a"), "--dry-run"])
+    given = runner.invoke(cli, ["generate", str(taxonomy), "--out", str(tmp_path / "b"), "--dry-run",
+                                "--config", str(config)])
+    assert default.exit_code == 0 and given.exit_code == 0, given.output
+    assert _total_requests(given.output)[1] > _total_requests(default.output)[1]
+
+
 def test_cli_usage_errors_exit_2_and_bad_taxonomy_exits_1(taxonomy: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     missing_out = runner.invoke(cli, ["generate", str(taxonomy)])
