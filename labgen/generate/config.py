@@ -55,6 +55,10 @@ class LeafScale:
     contexts_per_round: int  # grounded skills: new contexts per round
     questions_per_context: int  # grounded skills: questions asked per context
 
+    def __post_init__(self) -> None:
+        # Part of every unit's address: 3 from labgen.yaml and 3.0 from --target-per-seed are one scale.
+        object.__setattr__(self, "target_per_seed", float(self.target_per_seed))
+
 
 @dataclass(frozen=True)
 class GenerateConfig:

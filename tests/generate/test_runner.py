@@ -79,6 +79,16 @@ def test_rerun_reuses_every_finished_unit_and_calls_no_teacher(taxonomy: Path, t
     assert (out / FREEFORM / "samples.jsonl").read_bytes() == before
 
 
+def test_a_whole_number_target_from_labgen_yaml_reuses_the_units_of_the_same_target_from_the_cli(
+        taxonomy: Path, tmp_path: Path) -> None:
+    """labgen.yaml's `target_per_seed: 1` is an int, --target-per-seed 1 a float: the same units either way."""
+    out = tmp_path / "out"
+    first = generate(taxonomy, out, fake(), replace(CONFIG, target_per_seed=1))
+    teacher = fake()
+    second = generate(taxonomy, out, teacher, replace(CONFIG, target_per_seed=1.0))
+    assert teacher.history == [] and second.units_reused == first.units_generated > 0
+
+
 def test_missing_torn_or_incomplete_units_are_regenerated_and_nothing_else(taxonomy: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     generate(taxonomy, out, fake(), CONFIG)
