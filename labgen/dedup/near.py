@@ -13,12 +13,13 @@ import numpy as np
 from labgen.dedup.config import DedupConfig
 from labgen.dedup.items import DedupItem, Match
 from labgen.dedup.minhash import MinHasher, estimated_similarity
-from labgen.dedup.shingles import ShingleBatch, jaccard, shingle_batch
+from labgen.dedup.shingles import ShingleBatch, ragged_ranges, pair_jaccard, shingle_batch
 
 BATCH = 4096
 # Pairs whose MinHash estimate is this far under the threshold skip the exact check: 2.3 standard
 # deviations of a 128-value estimate at J = 0.5, so about 1% of pairs right at the threshold are lost.
 _ESTIMATE_MARGIN = 0.1
+_VERIFY_PAIRS = 1 << 14  # pairs whose exact similarity one numpy step computes
 
 
 def near_duplicates(items: Sequence[DedupItem], normalized: Sequence[str], config: DedupConfig,
@@ -59,8 +60,19 @@ class _BatchedShingles:
     def __init__(self, batches: list[ShingleBatch]) -> None:
         self.batches = batches
 
-    def of(self, doc: int) -> np.ndarray:
-        return self.batches[doc // BATCH].of(doc % BATCH)
+    def gather(self, docs: np.ndarray) -> ShingleBatch:
+        """The shingle sets of docs (ascending), in that order, as one batch."""
+        batch_of = docs // BATCH
+        parts, counts = [], []
+        for number in np.unique(batch_of):
+            batch = self.batches[number]
+            local = docs[batch_of == number] % BATCH
+            starts = batch.offsets[local]
+            counts.append(batch.offsets[local + 1] - starts)
+            parts.append(batch.values[ragged_ranges(starts, counts[-1])])
+        offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(np.concatenate(counts), out=offsets[1:])
+        return ShingleBatch(values=np.concatenate(parts), offsets=offsets)
 
 
 def _sketch(texts: Sequence[str], config: DedupConfig, hasher: MinHasher) -> tuple[_BatchedShingles, np.ndarray]:
@@ -139,8 +151,11 @@ def _likely(pairs: np.ndarray, signatures: np.ndarray, floor: float) -> np.ndarr
 def _verified(pairs: np.ndarray, shingles: _BatchedShingles,
               threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Keep the pairs whose exact Jaccard similarity reaches the threshold."""
-    similarity = np.fromiter((jaccard(shingles.of(int(a)), shingles.of(int(b))) for a, b in pairs),
-                             dtype=np.float64, count=len(pairs))
+    similarity = np.empty(len(pairs), dtype=np.float64)
+    for start in range(0, len(pairs), _VERIFY_PAIRS):  # bounds the gathered shingles of one step
+        step = pairs[start:start + _VERIFY_PAIRS]
+        docs, local = np.unique(step, return_inverse=True)
+        similarity[start:start + len(step)] = pair_jaccard(shingles.gather(docs), local.reshape(step.shape))
     ok = similarity >= threshold
     return pairs[ok, 0], pairs[ok, 1], similarity[ok]
 
