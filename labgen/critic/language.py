@@ -33,6 +33,8 @@ STOPWORDS: dict[str, frozenset[str]] = {
                     "wordt werd naar uit dit".split()),
 }
 _LATIN_LANGUAGES = frozenset(STOPWORDS)
+_LANGUAGES_OF = {word: tuple(code for code, words in STOPWORDS.items() if word in words)
+                 for word in frozenset().union(*STOPWORDS.values())}  # a stopword's languages
 _CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`", re.DOTALL)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SYMBOLS = re.compile(r"[=(){}\[\];<>+*/^_$\\]")
@@ -78,9 +80,11 @@ def detect_language(text: str, expected: str = "en") -> LanguageReport:
     script = latin if expected in _LATIN_LANGUAGES else 1.0 - latin
     latin_tokens = [t for t in tokens if not _NON_LATIN.search(t)] if non_latin else tokens
     word_like = (sum(map(_word_like, latin_tokens)) / len(latin_tokens)) if latin_tokens else 1.0
-    counts = Counter(map(str.lower, tokens))
-    hits = {code: sum(counts[w] for w in words.intersection(counts)) / len(tokens)
-            for code, words in STOPWORDS.items()}
+    found = dict.fromkeys(STOPWORDS, 0)  # stopwords of each language, in STOPWORDS order (ties go first)
+    for word, count in Counter(map(str.lower, tokens)).items():
+        for code in _LANGUAGES_OF.get(word, ()):
+            found[code] += count
+    hits = {code: count / len(tokens) for code, count in found.items()}
     best = max(hits, key=hits.__getitem__)
     own = hits[expected]
     rival = max(v for code, v in hits.items() if code != expected)

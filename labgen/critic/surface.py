@@ -24,7 +24,15 @@ def check_empty(question: str, answer: str) -> Verdict:
     return Verdict("empty", True, 1.0, "question and answer present", confidence=1.0)
 
 
-_TRAILING_WORD = re.compile(r"(\w+)\W*$")
+def _last_word(text: str) -> str:
+    """The run of word characters (\\w: alphanumeric or _) that ends text, which ends in one; walked from
+    the end, since a regex anchored at the end still tries every position before it."""
+    start = len(text)
+    while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    return text[start:]
+
+
 _CUT_OFF_ENDINGS = frozenset("""a an the of to in on at by for with from and or but is are was were be been
     its their his her our your this that these those which who whose than as if because""".split())
 
@@ -35,10 +43,10 @@ def check_truncated(answer: str, finish_reason: str | None) -> Verdict | None:
         return Verdict("truncated", False, 0.0, "the answer was cut off at the token limit (finish reason "
                        "'length')", confidence=1.0)
     stripped = (answer or "").rstrip()
-    last = _TRAILING_WORD.search(stripped)
-    if stripped and stripped[-1].isalnum() and last and last.group(1).lower() in _CUT_OFF_ENDINGS:
-        return Verdict("truncated", False, 0.0, f"the answer stops mid-sentence on {last.group(1)!r}",
-                       confidence=0.8)
+    if stripped and stripped[-1].isalnum():
+        last = _last_word(stripped)
+        if last.lower() in _CUT_OFF_ENDINGS:
+            return Verdict("truncated", False, 0.0, f"the answer stops mid-sentence on {last!r}", confidence=0.8)
     if finish_reason is None:
         return None
     return Verdict("truncated", True, 1.0, f"finished ({finish_reason})", confidence=1.0)
