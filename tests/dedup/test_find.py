@@ -137,5 +137,6 @@ def test_pair_jaccard_equals_jaccard_on_each_pair(sets: list[set[int]], data: st
     batch = ShingleBatch(values=np.concatenate(arrays), offsets=np.cumsum([0] + [len(a) for a in arrays]))
     index = st.integers(0, len(sets) - 1)
     pairs = np.array(data.draw(st.lists(st.tuples(index, index), min_size=1, max_size=30)), dtype=np.int64)
-    similarity = pair_jaccard(batch, pairs)
-    assert similarity.tolist() == [jaccard(arrays[i], arrays[j]) for i, j in pairs]  # same floats, bit for bit
+    expected = [jaccard(arrays[i], arrays[j]) for i, j in pairs]
+    for cells in (1 << 24, 0):  # the membership table, then the binary search
+        assert pair_jaccard(batch, pairs, table_cells=cells).tolist() == expected  # same floats, bit for bit
