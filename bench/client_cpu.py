@@ -3,31 +3,39 @@
 `labgen generate` runs as a subprocess on the example taxonomy (taxonomy/) against the scripted stage
 server (tests/generate/stage_server.py) in a process of its own, so the server's CPU is not counted;
 labgen's CPU is the generate process's user + system time (resource.getrusage of the child). Printed,
-all measured in this run:
+all measured in this run, each figure beside the load average of the moment:
   - zero latency: CPU ms per request end to end (start-up, planning, rendering, parsing, checks, HTTP,
     answer store, writes, dedup), and per request beyond a --dry-run's CPU (start-up and planning);
-  - baseline: the teacher client alone (OpenAITeacher.stream of as many one-line requests, same limit,
-    same server), and the ratio of generate's CPU per request to it; the same over httpx (what the
-    teacher used before labgen's own HTTP client) and the ratio of the two;
+  - with --baseline REF: the same for the code of git REF (its tree exported to a temporary folder,
+    same interpreter, same taxonomy, same server), runs of the two taking turns (--rounds), the ratio
+    this tree / REF per round, and whether both wrote the same files;
+  - the teacher client alone (OpenAITeacher.stream of as many one-line requests, same limit, same
+    server), and the ratio of generate's CPU per request to it; the same over httpx (what the teacher
+    used before labgen's own HTTP client) and the ratio of the two;
   - 0.1 s latency (--latency): the mean requests in flight while work remains, as a share of each
-    --limits value, beside the ceiling one core allows at the measured CPU per request (latency / CPU).
-With --profile FILE a further zero-latency run goes under cProfile; its self time is printed by module
-group and the top functions.
+    --limits value (this tree, then REF), beside the ceiling one core allows at the measured CPU per
+    request (latency / CPU).
+With --profile FILE a further zero-latency run of this tree goes under cProfile; its self time is
+printed by module group and the top functions.
 
-    .venv/bin/python bench/client_cpu.py                       # about 2-4 minutes on 2 cores
+    .venv/bin/python bench/client_cpu.py                       # about 3-5 minutes on 2 cores
+    .venv/bin/python bench/client_cpu.py --baseline main       # before/after, about 8-12 minutes
     .venv/bin/python bench/client_cpu.py --profile /tmp/gen.prof --skip-latency
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import re
 import pstats
 import resource
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections import defaultdict
@@ -97,16 +105,55 @@ class Server:
         self.process.wait(10)
 
 
-def child_cpu(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+def child_cpu(command: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> tuple[float, float, str]:
     """(CPU seconds, wall seconds, stdout) of one child process; exits on failure."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env)
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         sys.exit(f"{' '.join(command[:3])} ... failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall, done.stdout
+
+
+class Tree:
+    """A version of labgen to measure: this checkout, or a git ref's tree exported to a folder."""
+
+    def __init__(self, name: str, root: Path) -> None:
+        self.name = name
+        self.root = root
+        self.env = {**os.environ, "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: modules are compiled once, not at every start
+
+    @classmethod
+    def exported(cls, ref: str, folder: Path) -> Tree:
+        archive = subprocess.run(["git", "archive", "--format=tar", ref], cwd=ROOT, capture_output=True, check=True)
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(folder, filter="data")
+        commit = subprocess.run(["git", "rev-parse", "--short", ref], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        return cls(f"{ref} ({commit})", folder)
+
+    def cpu(self, command: list[str]) -> tuple[float, float, str]:
+        # cwd is the tree: `python -c` puts it first on sys.path, so its labgen is the one imported.
+        return child_cpu(command, self.env, self.root)
+
+
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.2f}"
+
+
+def same_outputs(first: Path, second: Path) -> bool:
+    """Whether two runs wrote the same sample, reject and stats files (run.json and dedup.json hold times)."""
+    names = sorted(str(p.relative_to(first)) for p in first.rglob("*.json*")
+                   if ".labgen" not in p.parts and p.name not in ("run.json", "dedup.json"))
+    if names != sorted(str(p.relative_to(second)) for p in second.rglob("*.json*")
+                       if ".labgen" not in p.parts and p.name not in ("run.json", "dedup.json")):
+        return False
+    timings = re.compile(rb'"(mean_)?latency_s": [0-9.e+-]+')  # stats.json: the teacher's measured latency
+    return all(timings.sub(b"", (first / n).read_bytes()) == timings.sub(b"", (second / n).read_bytes())
+               for n in names)
 
 
 def generate_command(args: argparse.Namespace, url: str, out: Path, limit: int, *extra: str) -> list[str]:
@@ -156,56 +203,77 @@ def short_path(filename: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--taxonomy", default=str(ROOT / "taxonomy"))
-    parser.add_argument("--target-per-seed", type=float, default=20, help="about 4,600 requests on the example")
+    parser.add_argument("--target-per-seed", type=float, default=20, help="about 12,700 requests on the example")
     parser.add_argument("--max-in-flight", type=int, default=256, help="limit of the zero-latency run")
     parser.add_argument("--latency", type=float, default=0.1)
-    parser.add_argument("--limits", default="32,256", help="in-flight limits of the latency runs")
+    parser.add_argument("--limits", default="32,64,256", help="in-flight limits of the latency runs")
+    parser.add_argument("--baseline", metavar="REF", help="also measure the code of this git ref, taking turns")
+    parser.add_argument("--rounds", type=int, default=2, help="zero-latency runs of each tree (with --baseline)")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--profile", metavar="FILE", help="also run once under cProfile and print where time goes")
     args = parser.parse_args()
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: modules are compiled once, not at every start
-    print(f"load average at start: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
-    with tempfile.TemporaryDirectory() as tmp, Server(0.0) as server:
-        for _ in range(2):  # the first also compiles what it imports
-            dry_cpu, _, _ = child_cpu(LABGEN + generate_command(args, server.url, Path(tmp) / "dry",
-                                                                args.max_in_flight, "--dry-run"), env)
-        before = server.stats()["requests"]
-        cpu, wall, _ = child_cpu(LABGEN + generate_command(args, server.url, Path(tmp) / "zero", args.max_in_flight),
-                                 env)
-        requests = server.stats()["requests"] - before
-        per_request = 1000 * cpu / requests
-        beyond = 1000 * (cpu - dry_cpu) / requests
-        print(f"zero latency, limit {args.max_in_flight}: {requests} requests, {cpu:.2f} s CPU, {wall:.2f} s wall")
-        print(f"  labgen CPU per request: {per_request:.2f} ms end to end; {beyond:.2f} ms beyond start-up and "
-              f"planning (a --dry-run: {dry_cpu:.2f} s CPU)")
-        alone = {}
-        for client in ("lean", "httpx"):
-            before = server.stats()["requests"]
-            base_cpu, _, _ = child_cpu([sys.executable, "-c", CLIENT_ONLY, server.url, str(requests),
-                                        str(args.max_in_flight), client], env)
-            assert server.stats()["requests"] - before == requests
-            alone[client] = 1000 * base_cpu / requests
-        print(f"  baseline, the teacher client alone ({requests} one-line requests, same limit, with its start-up): "
-              f"{alone['lean']:.2f} ms per request; generate / client alone: {per_request / alone['lean']:.2f}x")
-        print(f"  the same over httpx (the client before labgen's own): {alone['httpx']:.2f} ms per request; "
-              f"httpx / labgen's client: {alone['httpx'] / alone['lean']:.2f}x")
-        if args.profile:
-            child_cpu(PROFILED + [args.profile] + generate_command(args, server.url, Path(tmp) / "prof",
-                                                                   args.max_in_flight), env)
-    if not args.skip_latency:
-        for limit in (int(x) for x in args.limits.split(",")):
-            with tempfile.TemporaryDirectory() as tmp, Server(args.latency) as server:
-                cpu, wall, _ = child_cpu(LABGEN + generate_command(args, server.url, Path(tmp) / "out", limit), env)
-                stats = server.stats()
-                busy = stats["mean_in_flight_while_work_remains"]
-                ceiling = args.latency / max(beyond / 1000, 1e-9)
-                print(f"latency {args.latency:g} s, limit {limit}: mean in flight while work remains {busy:.1f} "
-                      f"({100 * busy / limit:.0f}% of the limit; over the whole run {stats['mean_in_flight']:.1f}), "
-                      f"peak {stats['max_in_flight']}; one core's ceiling at {beyond:.2f} ms/request: "
-                      f"{ceiling:.0f} in flight; {stats['requests']} requests, {wall:.2f} s wall, "
-                      f"{1000 * cpu / stats['requests']:.2f} ms CPU per request")
-    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+    print(f"{load()} at start (cores: {os.cpu_count()})")
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = [Tree("this tree", ROOT)]
+        if args.baseline:
+            (Path(tmp) / "baseline").mkdir()
+            trees.append(Tree.exported(args.baseline, Path(tmp) / "baseline"))
+        per_request: dict[str, list[float]] = {tree.name: [] for tree in trees}
+        with Server(0.0) as server:
+            dry: dict[str, float] = {}
+            for tree in trees:
+                for _ in range(2):  # the first also compiles what it imports
+                    dry[tree.name], _, _ = tree.cpu(LABGEN + generate_command(
+                        args, server.url, Path(tmp) / "dry", args.max_in_flight, "--dry-run"))
+            rounds = args.rounds if args.baseline else 1
+            for number in range(rounds):
+                for tree in trees if number % 2 == 0 else trees[::-1]:  # take turns: load drifts alike
+                    before = server.stats()["requests"]
+                    out = Path(tmp) / f"zero-{trees.index(tree)}-{number}"
+                    cpu, wall, _ = tree.cpu(LABGEN + generate_command(args, server.url, out, args.max_in_flight))
+                    requests = server.stats()["requests"] - before
+                    per_request[tree.name].append(1000 * cpu / requests)
+                    print(f"zero latency, limit {args.max_in_flight}, {tree.name}: {requests} requests, {cpu:.2f} s "
+                          f"CPU, {wall:.2f} s wall; {1000 * cpu / requests:.2f} ms CPU per request end to end, "
+                          f"{1000 * (cpu - dry[tree.name]) / requests:.2f} ms beyond start-up and planning "
+                          f"(a --dry-run: {dry[tree.name]:.2f} s CPU); {load()}")
+            if args.baseline:
+                mine, theirs = per_request[trees[0].name], per_request[trees[1].name]
+                ratios = ", ".join(f"{a / b:.2f}" for a, b in zip(mine, theirs))
+                print(f"  this tree / {trees[1].name}, CPU per request end to end, by round: {ratios} "
+                      f"(best of each: {min(mine):.2f} against {min(theirs):.2f} ms)")
+                same = all(same_outputs(Path(tmp) / f"zero-0-{n}", Path(tmp) / f"zero-1-{n}") for n in range(rounds))
+                print(f"  samples.jsonl, rejects.jsonl and stats.json the same in both: {'yes' if same else 'NO'}")
+            best = min(per_request[trees[0].name])
+            alone = {}
+            for client in ("lean", "httpx"):
+                before = server.stats()["requests"]
+                base_cpu, _, _ = trees[0].cpu([sys.executable, "-c", CLIENT_ONLY, server.url, str(requests),
+                                               str(args.max_in_flight), client])
+                assert server.stats()["requests"] - before == requests
+                alone[client] = 1000 * base_cpu / requests
+            print(f"  the teacher client alone ({requests} one-line requests, same limit, with its start-up): "
+                  f"{alone['lean']:.2f} ms per request; generate / client alone: {best / alone['lean']:.2f}x; {load()}")
+            print(f"  the same over httpx (the client before labgen's own): {alone['httpx']:.2f} ms per request; "
+                  f"httpx / labgen's client: {alone['httpx'] / alone['lean']:.2f}x")
+            if args.profile:
+                trees[0].cpu(PROFILED + [args.profile] + generate_command(args, server.url, Path(tmp) / "prof",
+                                                                          args.max_in_flight))
+        if not args.skip_latency:
+            for limit in (int(x) for x in args.limits.split(",")):
+                for tree in trees:
+                    with Server(args.latency) as server:
+                        cpu, wall, _ = tree.cpu(LABGEN + generate_command(args, server.url,
+                                                                          Path(tmp) / f"lat-{limit}-{trees.index(tree)}", limit))
+                        stats = server.stats()
+                    busy = stats["mean_in_flight_while_work_remains"]
+                    ms = 1000 * cpu / stats["requests"]
+                    print(f"latency {args.latency:g} s, limit {limit}, {tree.name}: mean in flight while work "
+                          f"remains {busy:.1f} ({100 * busy / limit:.0f}% of the limit; over the whole run "
+                          f"{stats['mean_in_flight']:.1f}), peak {stats['max_in_flight']}; {stats['requests']} "
+                          f"requests, {wall:.2f} s wall, {ms:.2f} ms CPU per request (one core's ceiling at that: "
+                          f"{args.latency / (ms / 1000):.0f} in flight); {load()}")
+    print(f"{load()} at end")
     if args.profile:
         print_profile(args.profile)
 

@@ -50,3 +50,19 @@ def test_a_changed_file_is_read_again_and_looked_at_most_once_a_second(tmp_path:
 
 def test_shipped_templates_are_the_same_object_each_time() -> None:
     assert prompts.get_template("judge_pair") is prompts.get_template("judge_pair")
+
+
+def test_rendering_from_the_cache_gives_what_jinja_renders() -> None:
+    """Compiled sources render with their globals merged once and literal messages rendered once: the
+    text is Jinja's own Template.render's, for every shipped template and for globals, loops and filters."""
+    sources = ["plain text,\n  kept as written\n", "{{ name }}: {{ range(3)|list }} {{ items|join(', ') }}",
+               "{% for item in items %}\n- {{ item|upper }}\n{% endfor %}\n{# a comment #}done"]
+    sources += [source for template_id in prompts.all_template_ids()
+                for _, source in prompts.get_template(template_id).messages]
+    values = {"name": "x", "items": ["a", "b"], "task_description": "Sort", "count": 3, "focus": "",
+              "seed_examples": [{"id": "1", "question": "Q?", "answer": "A.", "context": "C"}], "instruction": "I",
+              "question": "Q?", "answer": "A.", "context": "C", "chunk": "text", "document_outline": "O",
+              "domain": "D", "seed_context": "S", "seed_qna": [{"question": "Q?", "answer": "A."}]}
+    for source in sources:
+        for _ in range(2):  # first compiled, then from the cache
+            assert prompts._compiled(source).render(values) == prompts.environment().from_string(source).render(**values)

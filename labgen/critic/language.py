@@ -8,7 +8,9 @@ length), which tells prose from gibberish. Code blocks and inline code are ignor
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from labgen.critic.lexicon import ENGLISH_STOPWORDS
 from labgen.errors import ConfigError
@@ -31,8 +33,12 @@ STOPWORDS: dict[str, frozenset[str]] = {
                     "wordt werd naar uit dit".split()),
 }
 _LATIN_LANGUAGES = frozenset(STOPWORDS)
+_LANGUAGES_OF = {word: tuple(code for code, words in STOPWORDS.items() if word in words)
+                 for word in frozenset().union(*STOPWORDS.values())}  # a stopword's languages
 _CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`", re.DOTALL)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_SYMBOLS = re.compile(r"[=(){}\[\];<>+*/^_$\\]")
+_NON_LATIN = re.compile(r"[^\x00-\x7f\u00c0-\u024f]")  # neither ASCII nor Latin-1 Supplement to Latin Extended-B
 _VOWELS = set("aeiouyàáâãäåèéêëìíîïòóôõöùúûüÿæœ")
 _MIN_WORDS = 4  # fewer words than this cannot be judged: the check passes, unsure
 
@@ -45,7 +51,9 @@ class LanguageReport:
     reason: str
 
 
+@lru_cache(maxsize=16384)
 def _word_like(word: str) -> bool:
+    """Cached: the same words recur in every sample."""
     lower = word.lower()
     if len(lower) > 18:
         return False
@@ -63,16 +71,20 @@ def detect_language(text: str, expected: str = "en") -> LanguageReport:
     tokens = _WORD.findall(prose)
     if len(tokens) < _MIN_WORDS:
         return LanguageReport(1.0, len(tokens), "unknown", f"too short to tell ({len(tokens)} words)")
-    symbols = sum(prose.count(c) for c in "=(){}[];<>+*/^_$\\")
+    symbols = len(_SYMBOLS.findall(prose))
     if symbols >= 0.5 * len(tokens):  # unfenced code or mathematics: not prose in any language
         return LanguageReport(1.0, len(tokens), "code or math", "code or mathematics, not judged")
-    letters = [c for token in tokens for c in token]
-    latin = sum(1 for c in letters if c.isascii() or "\u00c0" <= c <= "\u024f") / len(letters)
+    letters = "".join(tokens)
+    non_latin = len(_NON_LATIN.findall(letters))
+    latin = (len(letters) - non_latin) / len(letters)
     script = latin if expected in _LATIN_LANGUAGES else 1.0 - latin
-    latin_tokens = [t for t in tokens if all(c.isascii() or "\u00c0" <= c <= "\u024f" for c in t)]
-    word_like = (sum(1 for t in latin_tokens if _word_like(t)) / len(latin_tokens)) if latin_tokens else 1.0
-    lowered = [t.lower() for t in tokens]
-    hits = {code: sum(1 for t in lowered if t in words) / len(lowered) for code, words in STOPWORDS.items()}
+    latin_tokens = [t for t in tokens if not _NON_LATIN.search(t)] if non_latin else tokens
+    word_like = (sum(map(_word_like, latin_tokens)) / len(latin_tokens)) if latin_tokens else 1.0
+    found = dict.fromkeys(STOPWORDS, 0)  # stopwords of each language, in STOPWORDS order (ties go first)
+    for word, count in Counter(map(str.lower, tokens)).items():
+        for code in _LANGUAGES_OF.get(word, ()):
+            found[code] += count
+    hits = {code: count / len(tokens) for code, count in found.items()}
     best = max(hits, key=hits.__getitem__)
     own = hits[expected]
     rival = max(v for code, v in hits.items() if code != expected)

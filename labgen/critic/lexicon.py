@@ -65,8 +65,10 @@ class Word:
     is_name: bool  # capitalised inside a sentence: a proper name or acronym
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix-stripping stem: enough to match 'constructed' with 'construction'."""
+    """A light suffix-stripping stem: enough to match 'constructed' with 'construction'. Cached: the
+    same words recur in every answer and context."""
     word = word.lower().replace("\u2019", "'")
     if word.endswith("'s"):
         word = word[:-2]

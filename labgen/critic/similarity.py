@@ -6,19 +6,29 @@ import re
 from functools import lru_cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# ASCII characters that are not \w become spaces, then a split leaves the words the regex finds (pieces
+# with other characters still go through it): several times faster on the long prompts that pass here.
+# On bytes, since str.translate is fast only on ASCII text.
+_NON_WORD_BYTES = bytes(c for c in range(128) if not _WORD.match(chr(c)))
+_SPACES = bytes.maketrans(_NON_WORD_BYTES, b" " * len(_NON_WORD_BYTES))
 
 
 def normalized_words(text: str) -> list[str]:
-    return _WORD.findall((text or "").lower())
+    """The \\w+ words of the lower-cased text."""
+    lowered = (text or "").lower()
+    pieces = lowered.encode("utf-8", "surrogatepass").translate(_SPACES).decode("utf-8", "surrogatepass").split()
+    if lowered.isascii():
+        return pieces
+    return [word for piece in pieces for word in ([piece] if piece.isascii() else _WORD.findall(piece))]
 
 
 @lru_cache(maxsize=8192)
 def shingles(text: str, size: int = 3) -> frozenset[tuple[str, ...]]:
-    """Cached: the same seed examples, contexts and prompts are compared with every candidate of a leaf."""
+    """Cached: the same seed examples and contexts are compared with every candidate of a leaf."""
     tokens = normalized_words(text)
     if len(tokens) < size:
         return frozenset({tuple(tokens)}) if tokens else frozenset()
-    return frozenset(tuple(tokens[i:i + size]) for i in range(len(tokens) - size + 1))
+    return frozenset(zip(*(tokens[i:] for i in range(size))))  # tuples of `size` consecutive words
 
 
 def jaccard(a: str, b: str) -> float:
@@ -26,7 +36,8 @@ def jaccard(a: str, b: str) -> float:
     left, right = shingles(a), shingles(b)
     if not left or not right:
         return 1.0 if not left and not right else 0.0
-    return len(left & right) / len(left | right)
+    shared = len(left & right)
+    return shared / (len(left) + len(right) - shared)
 
 
 def containment(part: str, whole: str) -> float:

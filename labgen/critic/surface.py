@@ -24,7 +24,15 @@ def check_empty(question: str, answer: str) -> Verdict:
     return Verdict("empty", True, 1.0, "question and answer present", confidence=1.0)
 
 
-_TRAILING_WORD = re.compile(r"(\w+)\W*$")
+def _last_word(text: str) -> str:
+    """The run of word characters (\\w: alphanumeric or _) that ends text, which ends in one; walked from
+    the end, since a regex anchored at the end still tries every position before it."""
+    start = len(text)
+    while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    return text[start:]
+
+
 _CUT_OFF_ENDINGS = frozenset("""a an the of to in on at by for with from and or but is are was were be been
     its their his her our your this that these those which who whose than as if because""".split())
 
@@ -35,10 +43,10 @@ def check_truncated(answer: str, finish_reason: str | None) -> Verdict | None:
         return Verdict("truncated", False, 0.0, "the answer was cut off at the token limit (finish reason "
                        "'length')", confidence=1.0)
     stripped = (answer or "").rstrip()
-    last = _TRAILING_WORD.search(stripped)
-    if stripped and stripped[-1].isalnum() and last and last.group(1).lower() in _CUT_OFF_ENDINGS:
-        return Verdict("truncated", False, 0.0, f"the answer stops mid-sentence on {last.group(1)!r}",
-                       confidence=0.8)
+    if stripped and stripped[-1].isalnum():
+        last = _last_word(stripped)
+        if last.lower() in _CUT_OFF_ENDINGS:
+            return Verdict("truncated", False, 0.0, f"the answer stops mid-sentence on {last!r}", confidence=0.8)
     if finish_reason is None:
         return None
     return Verdict("truncated", True, 1.0, f"finished ({finish_reason})", confidence=1.0)
@@ -59,15 +67,20 @@ def check_echo(question: str, answer: str, prompt_text: str | None, context: str
 
 def echo_measure(question: str, answer: str, prompt_text: str | None, context: str | None) -> tuple[float, str]:
     """(similarity, "question" or "prompt"): how much of the answer repeats its question or prompt."""
-    similarity = 1.0 if normalized_words(answer) == normalized_words(question) else jaccard(answer, question)
-    if len(normalized_words(answer)) >= 3:  # a piece of the question given back as the answer
+    answer_words = normalized_words(answer)
+    similarity = 1.0 if answer_words == normalized_words(question) else jaccard(answer, question)
+    if len(answer_words) >= 3:  # a piece of the question given back as the answer
         similarity = max(similarity, containment(answer, question))
     source = "question"
-    if prompt_text and len(normalized_words(answer)) >= _MIN_ECHO_WORDS:
+    if prompt_text and len(answer_words) >= _MIN_ECHO_WORDS:
         answer_shingles = shingles(answer)
         # Words the answer shares with its context are grounding, not echo, however the prompt laid it out.
-        borrowed = (answer_shingles & shingles(prompt_text)) - (shingles(context) if context else set())
-        copied = len(borrowed) / len(answer_shingles) if answer_shingles else 0.0
+        grounded = shingles(context) if context else frozenset()
+        # A shingle occurs in the prompt when its words, space-separated, occur in the prompt's words
+        # joined so: a substring search instead of every shingle of a long prompt seen once.
+        prompt = f" {' '.join(normalized_words(prompt_text))} "
+        borrowed = sum(1 for words in answer_shingles if words not in grounded and f" {' '.join(words)} " in prompt)
+        copied = borrowed / len(answer_shingles) if answer_shingles else 0.0
         if copied > similarity:
             similarity, source = copied, "prompt"
     return similarity, source
@@ -93,9 +106,10 @@ def seed_copy_measure(question: str, answer: str, seed_texts: tuple[str, ...]) -
         return None
     pair = f"{question}\n{answer}"
     best, best_index = 0.0, -1
+    long_question = len(normalized_words(question)) > 3
     for index, seed in enumerate(seed_texts):
-        similarity = max(jaccard(pair, seed), jaccard(question, seed) if len(normalized_words(question)) > 3
-                         else 0.0, jaccard(answer, seed))
+        similarity = max(jaccard(pair, seed), jaccard(question, seed) if long_question else 0.0,
+                         jaccard(answer, seed))
         if similarity > best:
             best, best_index = similarity, index
     return best, best_index

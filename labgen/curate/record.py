@@ -129,6 +129,12 @@ class RecordTables:
             drop=None if drop is None else DropMark(drop[0], drop[1], drop[2], drop[3]),
             candidate=data["candidate"])
 
+    def fields(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """decode(data, ...).fields() without decoding the rest of the stored record."""
+        context = data["context"]
+        return {"question": data["question"], "answer": data["answer"],
+                "context": None if context is None else self.contexts[context]}
+
     def _context(self, text: str | None) -> int | None:
         if text is None:
             return None

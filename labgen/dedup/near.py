@@ -13,12 +13,14 @@ import numpy as np
 from labgen.dedup.config import DedupConfig
 from labgen.dedup.items import DedupItem, Match
 from labgen.dedup.minhash import MinHasher, estimated_similarity
-from labgen.dedup.shingles import ShingleBatch, jaccard, shingle_batch
+from labgen.dedup.shingles import ShingleBatch, ragged_ranges, pair_jaccard, shingle_batch
 
 BATCH = 4096
 # Pairs whose MinHash estimate is this far under the threshold skip the exact check: 2.3 standard
 # deviations of a 128-value estimate at J = 0.5, so about 1% of pairs right at the threshold are lost.
 _ESTIMATE_MARGIN = 0.1
+_VERIFY_PAIRS = 1 << 14  # pairs whose exact similarity one numpy step computes
+_BAND_KEYS = 1 << 18  # band keys (texts x bands) sorted in one numpy step
 
 
 def near_duplicates(items: Sequence[DedupItem], normalized: Sequence[str], config: DedupConfig,
@@ -37,15 +39,21 @@ def near_duplicates(items: Sequence[DedupItem], normalized: Sequence[str], confi
     likely: list[np.ndarray] = []
     for counter in ("candidate_pairs", "allowed_pairs", "likely_pairs"):
         stats[counter] = 0
-    for band in range(config.bands):  # one band at a time keeps the key and pair arrays small
-        pairs = _band_pairs(hasher.band_key(signatures, band), config.bucket_neighbors)
+    # Bands go a group at a time (one band at a time for a million texts) to keep the key and pair
+    # arrays small; small runs take every band in one numpy pass.
+    group = max(1, min(config.bands, _BAND_KEYS // len(live)))
+    for first in range(0, config.bands, group):
+        keys = np.stack([hasher.band_key(signatures, band) for band in range(first, min(first + group, config.bands))])
+        pairs = _band_pairs(keys, config.bucket_neighbors)
         stats["candidate_pairs"] += len(pairs)
         pairs = rules.allowed(pairs)
         stats["allowed_pairs"] += len(pairs)
-        pairs = _likely(pairs, signatures, config.threshold - _ESTIMATE_MARGIN)
-        stats["likely_pairs"] += len(pairs)
-        likely.append(pairs)
-    pairs = _unique_pairs(np.concatenate(likely), len(live))
+        # A pair that shares several bands is estimated once; each band's pair still counts as likely.
+        pairs, band_count = _unique_pairs(pairs, len(live), counts=True)
+        is_likely = _likely(pairs, signatures, config.threshold - _ESTIMATE_MARGIN)
+        stats["likely_pairs"] += int(band_count[is_likely].sum())
+        likely.append(pairs[is_likely])
+    pairs = _unique_pairs(np.concatenate(likely), len(live))[0]
     later, earlier, similarity = _verified(pairs, shingles, config.threshold)
     stats["checked_pairs"] = len(pairs)
     stats["similar_pairs"] = len(later)
@@ -59,8 +67,19 @@ class _BatchedShingles:
     def __init__(self, batches: list[ShingleBatch]) -> None:
         self.batches = batches
 
-    def of(self, doc: int) -> np.ndarray:
-        return self.batches[doc // BATCH].of(doc % BATCH)
+    def gather(self, docs: np.ndarray) -> ShingleBatch:
+        """The shingle sets of docs (ascending), in that order, as one batch."""
+        batch_of = docs // BATCH
+        parts, counts = [], []
+        for number in np.unique(batch_of):
+            batch = self.batches[number]
+            local = docs[batch_of == number] % BATCH
+            starts = batch.offsets[local]
+            counts.append(batch.offsets[local + 1] - starts)
+            parts.append(batch.values[ragged_ranges(starts, counts[-1])])
+        offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(np.concatenate(counts), out=offsets[1:])
+        return ShingleBatch(values=np.concatenate(parts), offsets=offsets)
 
 
 def _sketch(texts: Sequence[str], config: DedupConfig, hasher: MinHasher) -> tuple[_BatchedShingles, np.ndarray]:
@@ -74,16 +93,18 @@ def _sketch(texts: Sequence[str], config: DedupConfig, hasher: MinHasher) -> tup
 
 
 def _band_pairs(keys: np.ndarray, neighbors: int) -> np.ndarray:
-    """(later, earlier) index pairs sharing this band's key: each member with the `neighbors` members before
-    it in the bucket and with the bucket's first member."""
-    n = len(keys)
-    order = np.argsort(keys, kind="stable")  # equal keys stay in index order
-    sorted_keys = keys[order]
+    """(later, earlier) index pairs sharing a band's key (keys: one row of texts' keys per band): each
+    member with the `neighbors` members before it in the bucket and with the bucket's first member."""
+    bands, n = keys.shape
+    order = np.argsort(keys, axis=1, kind="stable")  # equal keys stay in index order
+    sorted_keys = np.take_along_axis(keys, order, axis=1)
     positions = np.arange(n, dtype=np.int64)
-    new = np.ones(n, dtype=bool)
-    new[1:] = sorted_keys[1:] != sorted_keys[:-1]
-    starts = np.maximum.accumulate(np.where(new, positions, 0))
-    rank = positions - starts
+    new = np.ones((bands, n), dtype=bool)
+    new[:, 1:] = sorted_keys[:, 1:] != sorted_keys[:, :-1]
+    starts = np.maximum.accumulate(np.where(new, positions, 0), axis=1)
+    rank = (positions - starts).ravel()
+    starts = (starts + np.arange(bands, dtype=np.int64)[:, None] * n).ravel()  # bucket starts in the flat order
+    order = order.ravel()  # row b's members at b * n .. b * n + n - 1: a bucket never spans two rows
     chunks = []
     for d in range(1, neighbors + 1):
         at = np.nonzero(rank >= d)[0]
@@ -96,11 +117,13 @@ def _band_pairs(keys: np.ndarray, neighbors: int) -> np.ndarray:
     return np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.int64)
 
 
-def _unique_pairs(pairs: np.ndarray, n: int) -> np.ndarray:
+def _unique_pairs(pairs: np.ndarray, n: int, counts: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pairs in (later, earlier) order, and (counts=True) how often each occurred."""
     if len(pairs) == 0:
-        return pairs
-    unique = np.unique(pairs[:, 0] * n + pairs[:, 1])
-    return np.stack([unique // n, unique % n], axis=1)
+        return pairs, np.zeros(0, dtype=np.int64)
+    found = np.unique(pairs[:, 0] * n + pairs[:, 1], return_counts=counts)
+    unique, times = found if counts else (found, np.zeros(0, dtype=np.int64))
+    return np.stack([unique // n, unique % n], axis=1), times
 
 
 class _ScopeRules:
@@ -127,20 +150,20 @@ class _ScopeRules:
 
 
 def _likely(pairs: np.ndarray, signatures: np.ndarray, floor: float) -> np.ndarray:
-    """The pairs whose MinHash estimate reaches floor (cheap, vectorised; the exact check comes after)."""
-    if len(pairs) == 0:
-        return pairs
+    """Whether each pair's MinHash estimate reaches floor (cheap, vectorised; the exact check comes after)."""
     step = 1 << 16
-    estimate = np.concatenate([estimated_similarity(signatures[pairs[s:s + step, 0]], signatures[pairs[s:s + step, 1]])
-                               for s in range(0, len(pairs), step)])
-    return pairs[estimate >= floor]
+    return np.concatenate([estimated_similarity(signatures[pairs[s:s + step, 0]], signatures[pairs[s:s + step, 1]])
+                           >= floor for s in range(0, len(pairs), step)] or [np.zeros(0, dtype=bool)])
 
 
 def _verified(pairs: np.ndarray, shingles: _BatchedShingles,
               threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Keep the pairs whose exact Jaccard similarity reaches the threshold."""
-    similarity = np.fromiter((jaccard(shingles.of(int(a)), shingles.of(int(b))) for a, b in pairs),
-                             dtype=np.float64, count=len(pairs))
+    similarity = np.empty(len(pairs), dtype=np.float64)
+    for start in range(0, len(pairs), _VERIFY_PAIRS):  # bounds the gathered shingles of one step
+        step = pairs[start:start + _VERIFY_PAIRS]
+        docs, local = np.unique(step, return_inverse=True)
+        similarity[start:start + len(step)] = pair_jaccard(shingles.gather(docs), local.reshape(step.shape))
     ok = similarity >= threshold
     return pairs[ok, 0], pairs[ok, 1], similarity[ok]
 
@@ -149,15 +172,14 @@ def _resolve_first_kept(live: np.ndarray, later: np.ndarray, earlier: np.ndarray
                         is_reference: np.ndarray) -> dict[int, Match]:
     """Walk items in order: one is removed when an earlier item it matches is still kept (seeds preferred)."""
     order = np.lexsort((earlier, -similarity, ~is_reference[earlier], later))
-    kept = np.ones(len(live), dtype=bool)
+    kept = [True] * len(live)
+    index = live.tolist()  # Python lists: the walk is a Python loop, numpy scalars would cost more
     found: dict[int, Match] = {}
     current = -1
-    for k in order:
-        i, j = int(later[k]), int(earlier[k])
+    for i, j, value in zip(later[order].tolist(), earlier[order].tolist(), similarity[order].tolist()):
         if i == current or not kept[j]:
             continue
         current = i
         kept[i] = False
-        found[int(live[i])] = Match(index=int(live[i]), original=int(live[j]), similarity=float(similarity[k]),
-                                    exact=False)
+        found[index[i]] = Match(index=index[i], original=index[j], similarity=value, exact=False)
     return found

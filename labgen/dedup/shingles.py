@@ -78,8 +78,7 @@ def _char_shingles(texts: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray
     windows = np.maximum(lengths - k + 1, 1)
     total = int(windows.sum())
     doc_ids = np.repeat(np.arange(len(encoded), dtype=np.int64), windows)
-    first_window = np.cumsum(windows) - windows
-    positions = np.repeat(starts, windows) + (np.arange(total, dtype=np.int64) - np.repeat(first_window, windows))
+    positions = ragged_ranges(starts, windows)
     values = np.zeros(total, dtype=np.uint64)
     for t in range(k):
         values |= data[positions + t] << np.uint64(8 * t)
@@ -102,3 +101,42 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
         return 1.0
     shared = len(np.intersect1d(a, b, assume_unique=True))
     return shared / (len(a) + len(b) - shared)
+
+
+def pair_jaccard(batch: ShingleBatch, pairs: np.ndarray, *, table_cells: int = 1 << 24) -> np.ndarray:
+    """Exact Jaccard similarity of each (i, j) row of pairs (texts of batch), equal to jaccard() on each.
+
+    One numpy pass for all pairs, not one intersect1d each: shingles become dense ranks, and each pair's
+    shared shingles are counted either in a (texts x ranks) membership table, where it has at most
+    table_cells cells (texts that share most of their shingles, as a crowded leaf's do), or by a binary
+    search of the first texts' keys (pair * ranks + rank) among the second texts' (sorted as built)."""
+    lengths = np.diff(batch.offsets)
+    first, second = lengths[pairs[:, 0]], lengths[pairs[:, 1]]
+    unique, ranks = np.unique(batch.values, return_inverse=True)
+    second_ranks = ranks[ragged_ranges(batch.offsets[pairs[:, 1]], second)]
+    pair_of_second = np.repeat(np.arange(len(pairs), dtype=np.int64), second)
+    if len(lengths) * len(unique) <= table_cells:
+        table = np.zeros((len(lengths), len(unique)), dtype=bool)
+        table[np.repeat(np.arange(len(lengths)), lengths), ranks] = True
+        found = table[np.repeat(pairs[:, 0], second), second_ranks]
+        shared = np.bincount(pair_of_second[found], minlength=len(pairs))
+    else:
+        width = np.int64(len(unique) + 1)
+        first_keys = np.repeat(np.arange(len(pairs), dtype=np.int64) * width, first) \
+            + ranks[ragged_ranges(batch.offsets[pairs[:, 0]], first)]
+        second_keys = pair_of_second * width + second_ranks
+        shared = np.zeros(len(pairs), dtype=np.int64)
+        if len(first_keys) and len(second_keys):
+            at = np.minimum(np.searchsorted(second_keys, first_keys), len(second_keys) - 1)
+            hit = second_keys[at] == first_keys
+            shared = np.bincount(first_keys[hit] // width, minlength=len(pairs))
+    union = first + second - shared
+    similarity = np.ones(len(pairs), dtype=np.float64)  # two empty sets are equal
+    np.divide(shared, union, out=similarity, where=union > 0)
+    return similarity
+
+
+def ragged_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """starts[k], starts[k] + 1, ..., starts[k] + lengths[k] - 1 for every k, concatenated."""
+    first = np.cumsum(lengths) - lengths
+    return np.repeat(starts - first, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)

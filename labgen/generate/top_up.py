@@ -42,11 +42,11 @@ def leaf_progress(leaf: Any, units: Sequence[tuple[int, Sequence[dict[str, Any]]
 
 
 def unit_kept_fields(result: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
-    """A stored unit result's target and the fields of its kept records."""
-    from labgen.curate.inputs import UnitInfo
+    """A stored unit result's target and the fields of its kept records (only those are read back)."""
+    from labgen.curate.record import RecordTables
 
-    unit = UnitInfo.from_result(result)
-    return unit.target, [record.fields() for record in unit.records if record.drop is None]
+    tables = RecordTables.from_unit(result)
+    return int(result["target"]), [tables.fields(record) for record in result["records"] if record["drop"] is None]
 
 
 def pass_targets(wanted: int, per_unit: int) -> list[int]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from labgen.dedup import DedupConfig, DedupItem, NearDupIndex, find_duplicates, normalize_text
+from labgen.dedup.shingles import ShingleBatch, jaccard, pair_jaccard
 
 CONFIG = DedupConfig()
 
@@ -123,3 +125,18 @@ def test_a_near_duplicate_is_found_among_a_crowd_of_similar_texts() -> None:
     texts.append(f"{common} u0 extra")  # Jaccard 0.91 with the first text, 0.75 with the others
     found = removed(texts, shingle="word", word_ngram=1, threshold=0.9, bucket_neighbors=1)
     assert found == {60: 0}
+
+
+shingle_sets = st.lists(st.sets(st.integers(0, 40)), min_size=1, max_size=12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(shingle_sets, st.data())
+def test_pair_jaccard_equals_jaccard_on_each_pair(sets: list[set[int]], data: st.DataObject) -> None:
+    arrays = [np.array(sorted(s), dtype=np.uint64) for s in sets]
+    batch = ShingleBatch(values=np.concatenate(arrays), offsets=np.cumsum([0] + [len(a) for a in arrays]))
+    index = st.integers(0, len(sets) - 1)
+    pairs = np.array(data.draw(st.lists(st.tuples(index, index), min_size=1, max_size=30)), dtype=np.int64)
+    expected = [jaccard(arrays[i], arrays[j]) for i, j in pairs]
+    for cells in (1 << 24, 0):  # the membership table, then the binary search
+        assert pair_jaccard(batch, pairs, table_cells=cells).tolist() == expected  # same floats, bit for bit

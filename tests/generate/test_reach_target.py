@@ -104,3 +104,21 @@ def test_surplus_items_are_judged_and_kept(tmp_path: Path) -> None:
     result = generate(taxonomy, tmp_path / "out", teacher, GenerateConfig(target_per_seed=1.0, dedup=False))
     assert len(teacher.calls("freeform_instructions")) == 1
     assert result.leaves[FREEFORM].kept == 7 and result.leaves[FREEFORM].rejected == 0
+
+
+def test_unit_kept_fields_are_the_kept_records_fields_as_curation_reads_them(tmp_path: Path) -> None:
+    """The top-up count reads only the kept records' fields of a stored unit: the same fields a full
+    decode gives (contexts resolved from the unit's table), drops left out."""
+    from labgen.curate.inputs import UnitInfo
+    from labgen.generate.top_up import unit_kept_fields
+
+    taxonomy = build_taxonomy(tmp_path / "taxonomy")
+    out = tmp_path / "out"
+    judge_rejects = FakeTeacher(by_stage={"judge_pair": "Score: 1"}, responder=diverse_answer)
+    generate(taxonomy, out, judge_rejects, GenerateConfig(target_per_seed=1.0, max_rounds=1))
+    results = [json.loads(path.read_text()) for path in UnitStore(out).root.rglob("u-*.json")]
+    assert any(r["contexts"] for r in results) and any(rec["drop"] for r in results for rec in r["records"])
+    for result in results:
+        unit = UnitInfo.from_result(result)
+        expected = [record.fields() for record in unit.records if record.drop is None]
+        assert unit_kept_fields(result) == (unit.target, expected)
