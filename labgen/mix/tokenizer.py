@@ -110,7 +110,7 @@ def _from_gguf(path: Path) -> ChatTokenizer:
         index = value(key)
         return tokens[index] if isinstance(index, int) and 0 <= index < len(tokens) else ""
 
-    return ChatTokenizer(name=path.name, count_text=_counter(tokenizer),
+    return ChatTokenizer(name=path.name, count_text=_counter(tokenizer, _bytes_without_token(tokens)),
                          template=_compile_template(template_text, path),
                          bos_token=token("tokenizer.ggml.bos_token_id"),
                          eos_token=token("tokenizer.ggml.eos_token_id"), backend=tokenizer, byte_level=True)
@@ -163,10 +163,40 @@ def _token_text(entry: Any) -> str:
     return entry if isinstance(entry, str) else ""
 
 
-def _counter(tokenizer: Any) -> Callable[[str], int]:
+def _byte_level_chars() -> dict[int, str]:
+    """GPT-2's byte-level alphabet: the character each byte is written as in a byte-level BPE vocabulary."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("\xa1"), ord("\xac") + 1), *range(ord("\xae"), 256)]
+    chars, extra = {}, 0
+    for byte in range(256):
+        if byte in printable:
+            chars[byte] = chr(byte)
+        else:
+            chars[byte] = chr(256 + extra)
+            extra += 1
+    return chars
+
+
+def _bytes_without_token(tokens: Sequence[str]) -> str:
+    """The ASCII characters whose byte has no token of its own: llama.cpp drops them, and the text on either
+    side is tokenized apart (":\x16:" is two ":" tokens), where the tokenizers library would merge it."""
+    vocab = set(tokens)
+    return "".join(chr(byte) for byte, char in _byte_level_chars().items() if byte < 128 and char not in vocab)
+
+
+def _counter(tokenizer: Any, split_at: str = "") -> Callable[[str], int]:
     def count(text: str) -> int:
         return len(tokenizer.encode(text, add_special_tokens=False).ids)
-    return count
+    if not split_at:
+        return count
+    import re
+
+    pattern = re.compile(f"[{re.escape(split_at)}]")
+
+    def count_apart(text: str) -> int:
+        if pattern.search(text) is None:
+            return count(text)
+        return sum(count(piece) for piece in pattern.split(text) if piece)
+    return count_apart
 
 
 def _tojson(value: Any, indent: int | None = None) -> str:

@@ -30,7 +30,8 @@ pieces = st.one_of(whitespace, digits, tables, emoji, code, words, rare_letters)
 adversarial = st.lists(pieces, max_size=12).map("".join)
 
 ADVERSARIAL_EXAMPLES = ["x\n\ny", "\n" * 50, " " * 97, "1234567890" * 5, "| a | b |\n|---|---|\n| 1 | 2 |",
-                        "👨‍👩‍👧" * 5, "日本語のテキスト", "zqxjvkw"]
+                        "👨‍👩‍👧" * 5, "日本語のテキスト", "zqxjvkw",
+                        ":\x16:", "a \x16b"]  # bytes with no token of their own: llama.cpp splits at them
 
 
 @SETTINGS
