@@ -5,6 +5,8 @@ Every message should say what is wrong, where (file and line when there is one) 
 
 from __future__ import annotations
 
+from typing import Any
+
 from pathlib import Path
 
 
@@ -73,3 +75,13 @@ class OutputError(LabgenError):
 
 class PipelineError(LabgenError):
     """A stage used a template or judge its kind's pipeline declaration does not name (a labgen bug)."""
+
+
+def import_optional(module: str, error: type[LabgenError], needed_by: str, hint: str) -> Any:
+    """`module` imported, or `error` saying what needs it and how to install it (an optional extra)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise error(f"{needed_by} needs the {module} package, which is not importable ({exc})", hint=hint) from None

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from labgen.errors import ClusterError, ConfigError, LabgenError, TeacherError
+from labgen.errors import ClusterError, ConfigError, LabgenError, TeacherError, import_optional
 from labgen.generate.execution import RunState, finish_leaf, unit_done
 from labgen.generate.plan import LeafPlan
 from labgen.teachers.config import TeacherConfig
@@ -32,12 +32,7 @@ _PROBE_TIMEOUT_S = 5.0
 
 def import_ray() -> Any:
     """The ray module, or a ClusterError saying how to install it."""
-    try:
-        import ray
-    except ImportError as exc:
-        raise ClusterError(f"--executor ray needs the ray package, which is not importable ({exc})",
-                           hint=INSTALL_HINT) from None
-    return ray
+    return import_optional("ray", ClusterError, "--executor ray", INSTALL_HINT)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ Two kinds of file are read:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -188,8 +189,6 @@ def _counter(tokenizer: Any, split_at: str = "") -> Callable[[str], int]:
         return len(tokenizer.encode(text, add_special_tokens=False).ids)
     if not split_at:
         return count
-    import re
-
     pattern = re.compile(f"[{re.escape(split_at)}]")
 
     def count_apart(text: str) -> int:

@@ -12,7 +12,7 @@ import importlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from labgen.errors import TeacherError
+from labgen.errors import TeacherError, import_optional
 from labgen.teachers.base import ChatRequest, Choice, Completion, SamplingParams, TokenLogprob
 from labgen.teachers.bounded import BoundedTeacher
 
@@ -20,12 +20,7 @@ INSTALL_HINT = "install with pip install 'labgen[vllm]' (needs a CUDA GPU)"
 
 
 def import_vllm() -> Any:
-    try:
-        import vllm
-    except ImportError as exc:
-        raise TeacherError(f"the vllm backend needs the vllm package, which is not importable ({exc})",
-                           hint=INSTALL_HINT) from None
-    return vllm
+    return import_optional("vllm", TeacherError, "the vllm backend", INSTALL_HINT)
 
 
 def to_vllm_sampling(vllm: Any, params: SamplingParams, guided: bool = True) -> Any:
