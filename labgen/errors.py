@@ -5,9 +5,8 @@ Every message should say what is wrong, where (file and line when there is one) 
 
 from __future__ import annotations
 
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 
 class LabgenError(Exception):
