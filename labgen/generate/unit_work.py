@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from labgen.critic.config import CriticConfig
@@ -18,6 +19,7 @@ from labgen.generate.filters import Candidate, Ledger, Slot
 from labgen.generate.parsing import Unparsed
 from labgen.generate.pipelines import CHECKS, Step, next_round_counts, pipeline_for
 from labgen.generate.units import WorkUnit, request_seed
+from labgen.hashing import canonical_json
 from labgen.prompts import get_template
 from labgen.records import Verdict
 from labgen.taxonomy.leaf import Leaf
@@ -31,6 +33,11 @@ class RunInfo:
     seed: int
     taxonomy_commit: str | None
     teacher: dict[str, Any]
+
+    @cached_property
+    def teacher_json(self) -> str:
+        """The teacher's identity in canonical JSON, for the store keys of the run's judgments."""
+        return canonical_json(self.teacher)
 
 
 class UnitWork:
@@ -120,7 +127,8 @@ class UnitWork:
         verdict = judge.parse(completion)
         failure = None if completion.ok else PERMANENT if _permanent(completion) else TRANSIENT
         # The record keeps the request's store key, so curation re-reads this judgment with one lookup.
-        candidate.judges[name] = JudgeMark(request_key(request, self.run.teacher), verdict, failure)
+        candidate.judges[name] = JudgeMark(request_key(request, self.run.teacher, identity_json=self.run.teacher_json),
+                                           verdict, failure)
         return self._decide(candidate, [verdict], stage=name)
 
     async def run_steps(self, steps: tuple[Step, ...], candidate: Candidate, *, finish_reason: str | None,

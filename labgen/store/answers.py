@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from labgen.errors import OutputError
-from labgen.hashing import content_hash
+from labgen.hashing import canonical_json, sha256_text
+from labgen.store.batching import Coalescer
 from labgen.teachers.base import ChatRequest, Choice, Completion, TokenLogprob
 
 STORE_FORMAT = 1
@@ -39,11 +40,15 @@ _TOUCH_AFTER_S = 3600.0  # a hit refreshes last_used at most this often (reads s
 _BATCH = 500  # keys per lookup of get_many (SQLite allows 32766 parameters)
 
 
-def request_key(request: ChatRequest, teacher_identity: dict[str, Any]) -> str:
-    """The content address of a request: messages, sampling parameters (seed included), teacher."""
-    params = request.params.as_dict()  # every field, the output format's whole description included
-    return content_hash({"format": STORE_FORMAT, "messages": list(request.messages), "params": params,
-                         "teacher": teacher_identity})
+def request_key(request: ChatRequest, teacher_identity: dict[str, Any], *, identity_json: str | None = None) -> str:
+    """The content address of a request: messages, sampling parameters (seed included), teacher.
+
+    It is the content hash of {"format", "messages", "params", "teacher"}, put together from the request's
+    canonical JSON (encoded once per request, however many times its key is asked for) and the teacher's
+    (`identity_json`: canonical_json(teacher_identity), for a caller that keys many requests)."""
+    if identity_json is None:
+        identity_json = canonical_json(teacher_identity)
+    return sha256_text(f'{{"format":{STORE_FORMAT},{request.canonical_json},"teacher":{identity_json}}}')
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,8 @@ class AnswerStore:
         self.path = Path(path)
         self._busy_timeout_s = busy_timeout_s
         self._conn: sqlite3.Connection | None = None
+        self._gets: Coalescer | None = None
+        self._puts: Coalescer | None = None
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -100,9 +107,13 @@ class AnswerStore:
     def get_many(self, keys: list[str], request: ChatRequest) -> dict[str, Completion]:
         """The stored answers of many keys at once (sorted lookups, one `last_used` update per batch), as
         Completions of `request`; keys not stored are absent."""
+        return self._lookup({key: request for key in keys})
+
+    def _lookup(self, requests: dict[str, ChatRequest]) -> dict[str, Completion]:
+        """get_many with each key's own request."""
         conn = self._connection()
         found: dict[str, Completion] = {}
-        ordered = sorted(set(keys))
+        ordered = sorted(requests)
         now = time.time()
         for start in range(0, len(ordered), _BATCH):
             batch = ordered[start:start + _BATCH]
@@ -111,7 +122,7 @@ class AnswerStore:
             for key, payload, prompt_tokens, completion_tokens, model, last_used in conn.execute(
                     "SELECT key, payload, prompt_tokens, completion_tokens, model, last_used FROM answers "
                     f"WHERE key IN ({marks})", batch):
-                found[key] = Completion(request=request, choices=_choices(json.loads(payload)),
+                found[key] = Completion(request=requests[key], choices=_choices(json.loads(payload)),
                                         prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, model=model)
                 if now - last_used > _TOUCH_AFTER_S:
                     stale.append(key)
@@ -140,12 +151,28 @@ class AnswerStore:
             raise
         conn.execute("COMMIT")
 
-    # The faces StoredTeacher awaits: a store in another process (labgen.store.remote) answers them over Ray.
+    # The faces StoredTeacher awaits. The lookups and the writes of one turn of the event loop share one
+    # query and one commit (a commit per answer was most of the store's CPU); each awaits its own commit,
+    # so an answer is on disk before the request that wrote it returns. A store in another process
+    # (labgen.store.remote) answers the same faces over Ray.
     async def aget(self, key: str, request: ChatRequest) -> Completion | None:
-        return self.get(key, request)
+        if self._gets is None:
+            self._gets = Coalescer(self._lookup_batch)
+        return await self._gets.submit((key, request))
 
     async def aput(self, key: str, completion: Completion) -> None:
-        self.put(key, completion)
+        if completion.ok:
+            if self._puts is None:
+                self._puts = Coalescer(self._put_batch)
+            await self._puts.submit((key, completion))
+
+    def _lookup_batch(self, items: list[tuple[str, ChatRequest]]) -> list[Completion | None]:
+        found = self._lookup(dict(items))
+        return [found.get(key) for key, _ in items]
+
+    def _put_batch(self, answers: list[tuple[str, Completion]]) -> list[None]:
+        self.put_many(answers)
+        return [None] * len(answers)
 
     def stats(self) -> StoreStats:
         conn = self._connection()

@@ -13,13 +13,12 @@ one actor call for their lookups and one for their writes.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from labgen.store.answers import AnswerStore
+from labgen.store.batching import Coalescer
 from labgen.teachers.base import ChatRequest, Completion
 
 _LOOKUP = ChatRequest(messages=(), stage="store")  # answers travel without their request; the asker has it
@@ -47,8 +46,8 @@ class RemoteAnswers:
     """What StoredTeacher awaits on a Ray worker: `aget`/`aput` answered by the store actor."""
 
     def __init__(self, actor: Any) -> None:
-        self._gets = _Coalescer(lambda keys: actor.get_many.remote(keys))
-        self._puts = _Coalescer(lambda answers: actor.put_many.remote(answers))
+        self._gets = Coalescer(lambda keys: actor.get_many.remote(keys))
+        self._puts = Coalescer(lambda answers: actor.put_many.remote(answers))
 
     async def aget(self, key: str, request: ChatRequest) -> Completion | None:
         stored = await self._gets.submit(key)
@@ -61,47 +60,3 @@ class RemoteAnswers:
 
     def close(self) -> None:
         """The store is the actor's to close (the head does, after the last leaf)."""
-
-
-class _Coalescer:
-    """Items submitted in one turn of the event loop go out as one call of `send(items) -> awaitable list`
-    (a Ray ObjectRef), each submitter getting its own element of the answer."""
-
-    def __init__(self, send: Callable[[list[Any]], Any]) -> None:
-        self.send = send
-        self.items: list[Any] = []
-        self.futures: list[asyncio.Future[Any]] = []
-        self.calls: set[asyncio.Task[None]] = set()
-
-    def submit(self, item: Any) -> asyncio.Future[Any]:
-        loop = asyncio.get_running_loop()
-        if not self.items:
-            loop.call_soon(self._flush)
-        future: asyncio.Future[Any] = loop.create_future()
-        self.items.append(item)
-        self.futures.append(future)
-        return future
-
-    def _flush(self) -> None:
-        items, futures = self.items, self.futures
-        self.items, self.futures = [], []
-        call = asyncio.ensure_future(self._deliver(self.send(items), futures))
-        self.calls.add(call)
-        call.add_done_callback(self.calls.discard)
-
-    @staticmethod
-    async def _deliver(reply: Any, futures: list[asyncio.Future[Any]]) -> None:
-        try:
-            answers = await reply
-        except asyncio.CancelledError:
-            for future in futures:
-                future.cancel()
-            raise
-        except Exception as exc:  # the actor call failed after Ray's retries: every submitter learns it
-            for future in futures:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for future, answer in zip(futures, answers):
-            if not future.done():
-                future.set_result(answer)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from labgen.hashing import canonical_json
 from labgen.store.answers import AnswerStore, request_key
 from labgen.teachers.base import ChatRequest, Completion, Teacher
 from labgen.teachers.bounded import BoundedTeacher
@@ -31,6 +32,7 @@ class StoredTeacher(BoundedTeacher):
         self.hits = 0
         self.misses = 0
         self._identity = teacher.identity()
+        self._identity_json = canonical_json(self._identity)
 
     @property
     def model(self) -> str:
@@ -49,7 +51,7 @@ class StoredTeacher(BoundedTeacher):
 
     async def complete(self, request: ChatRequest) -> Completion:
         repeatable = request.params.seed is not None or request.params.temperature == 0
-        key = request_key(request, self._identity) if repeatable else None
+        key = request_key(request, self._identity, identity_json=self._identity_json) if repeatable else None
         if key is not None:
             stored = await self.store.aget(key, request)
             if stored is not None:

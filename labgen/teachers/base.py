@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol, runtime_checkable
+
+from labgen.hashing import canonical_json
 
 Message = dict[str, str]  # {"role": "system"|"user"|"assistant", "content": "..."}
 
@@ -113,6 +116,19 @@ class ChatRequest:
     params: SamplingParams = SamplingParams()
     stage: str = "default"  # call site, for accounting
     tag: Any = None  # caller's handle to match the completion back; never sent to the model
+
+    @cached_property
+    def messages_json(self) -> str:
+        """The messages in canonical JSON (labgen.hashing), encoded on first use and kept (the request is
+        immutable): the answer store's key and an OpenAI request body are made of it."""
+        return canonical_json(list(self.messages))
+
+    @cached_property
+    def canonical_json(self) -> str:
+        """`"messages":...,"params":...` in canonical JSON: what the teacher sees, the body of the answer
+        store's key."""
+        params = self.params.as_dict()  # every field, the output format's whole description included
+        return f'"messages":{self.messages_json},"params":{canonical_json(params)}'
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,7 @@ class OpenAITeacher(BoundedTeacher):
         if self._info is None:
             await self.aprobe()
         model = self._model or ""
-        payload = chat_payload(request, model)
+        payload = chat_payload(request, model, messages=False)
         output_format = request.params.output_format if self.guided else None
         bodies: dict[str, bytes] = {}  # by guided field name ("" for none): encoded once each
         tried: list[Endpoint] = []
@@ -184,7 +184,7 @@ class OpenAITeacher(BoundedTeacher):
             key = next(iter(guided), "")
             body = bodies.get(key)
             if body is None:
-                body = bodies[key] = encode_body({**payload, **guided})
+                body = bodies[key] = encode_body({**payload, **guided}, request)
             outcome: tuple[Any, ...] | Failure | None = None
             try:
                 outcome = await self._post(self._http(endpoint), endpoint.chat_url, body)

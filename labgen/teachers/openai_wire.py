@@ -12,12 +12,13 @@ class MalformedResponse(ValueError):
     """The server answered 200 with a body that is not a chat completion (retryable)."""
 
 
-def chat_payload(request: ChatRequest, model: str) -> dict[str, Any]:
-    """The JSON body of POST /chat/completions for one request."""
+def chat_payload(request: ChatRequest, model: str, *, messages: bool = True) -> dict[str, Any]:
+    """The JSON body of POST /chat/completions for one request (without "messages" if not `messages`:
+    encode_body adds them, encoded once per request)."""
     params = request.params
     body: dict[str, Any] = {
         "model": model,
-        "messages": list(request.messages),
+        **({"messages": list(request.messages)} if messages else {}),
         "temperature": params.temperature,
         "top_p": params.top_p,
         "max_tokens": params.max_tokens,
@@ -28,9 +29,17 @@ def chat_payload(request: ChatRequest, model: str) -> dict[str, Any]:
     return body
 
 
-def encode_body(payload: dict[str, Any]) -> bytes:
-    """A request body as compact UTF-8 JSON."""
-    return json.dumps(payload, separators=(",", ":")).encode("utf-8")
+def encode_body(payload: dict[str, Any], request: ChatRequest | None = None) -> bytes:
+    """A request body as compact UTF-8 JSON; with `request`, its messages are added as the JSON the
+    request already holds (ChatRequest.messages_json, which the answer store's key is made of too)."""
+    try:
+        if request is None:
+            return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        head = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        return f'{head[:-1]},"messages":{request.messages_json}}}'.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (from a teacher's "\ud800"): escaped, as JSON allows
+        whole = payload if request is None else {**payload, "messages": list(request.messages)}
+        return json.dumps(whole, separators=(",", ":")).encode("ascii")
 
 
 def optional_sampling_fields(params: SamplingParams) -> dict[str, Any]:

@@ -176,3 +176,18 @@ def test_dry_run_estimates_without_calling_the_teacher(taxonomy: Path) -> None:
     generate(taxonomy, out, real, CONFIG)
     freeform_units = {p.stem for p in (UnitStore(out).root / FREEFORM).glob("u-*.json")}
     assert len([r for r in real.history if r.tag[0] in freeform_units]) == 13
+
+
+def test_a_run_collects_garbage_less_often_and_restores_the_thresholds() -> None:
+    import gc
+
+    from labgen.generate.execution import fewer_collections
+
+    before = gc.get_threshold()
+    try:
+        with fewer_collections():
+            assert gc.get_threshold()[0] > before[0]
+            raise RuntimeError("a unit failed")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from labgen.hashing import content_hash
 from labgen.store import AnswerStore, StoredTeacher, request_key
+from labgen.store.answers import STORE_FORMAT
 from labgen.teachers.base import ChatRequest, Choice, Completion, SamplingParams, TokenLogprob
 from tests.fakes import FakeTeacher
 
@@ -29,6 +32,58 @@ def test_key_covers_what_the_teacher_sees_and_nothing_else() -> None:
     assert request_key(_request("hello!"), teacher) != base
     assert request_key(_request(seed=8), teacher) != base
     assert request_key(_request(), {"backend": "fake", "model": "n"}) != base
+
+
+def test_key_is_the_content_hash_of_the_documented_fields() -> None:
+    """Stores written before the key was assembled from the request's cached JSON stay readable: the key is
+    the content hash of {format, messages, params, teacher}, a pinned example included."""
+    teacher = {"backend": "fake", "model": "m", "options": {"b": [1, 2], "a": "é"}}
+    request = ChatRequest(messages=({"role": "system", "content": 'Say "ok".'}, {"role": "user", "content": "é\n"}),
+                          params=SamplingParams(temperature=0.0, max_tokens=8, stop=("\n",), seed=None))
+    expected = content_hash({"format": STORE_FORMAT, "messages": list(request.messages),
+                             "params": request.params.as_dict(), "teacher": teacher})
+    assert request_key(request, teacher) == expected
+    assert request_key(request, teacher) == expected  # the request's JSON is cached; the teacher's is not
+    assert request_key(request, {**teacher, "model": "n"}) != expected
+    # the key the code before this change gave this request:
+    assert request_key(_request(), {"backend": "fake", "model": "m"}) == (
+        "f5a379f064117f2e7a420138ceb43a29f9b130428213890427f2cd146544edb0")
+
+
+async def _write_and_read(store: AnswerStore, count: int) -> list[str | None]:
+    request = _request()
+    answers = [Completion(request=request, choices=(Choice(f"answer {i}", "stop"),)) for i in range(count)]
+    await asyncio.gather(*(store.aput(f"k{i}", answer) for i, answer in enumerate(answers)))
+    found = await asyncio.gather(*(store.aget(f"k{i}", request) for i in range(count + 1)))
+    return [None if got is None else got.text for got in found]
+
+
+def test_one_turns_writes_share_a_commit_and_each_is_stored_when_awaited(tmp_path: Path) -> None:
+    store = AnswerStore(tmp_path / "answers.sqlite")
+    commits: list[int] = []
+    original = store.put_many
+    store.put_many = lambda answers: (commits.append(len(answers)), original(answers))[1]  # type: ignore[method-assign]
+    assert asyncio.run(_write_and_read(store, 20)) == [f"answer {i}" for i in range(20)] + [None]
+    assert commits == [20]  # twenty writes of one turn: one transaction
+    reopened = AnswerStore(tmp_path / "answers.sqlite")
+    assert reopened.stats().answers == 20
+
+
+def test_a_failing_batch_write_reaches_every_writer(tmp_path: Path) -> None:
+    store = AnswerStore(tmp_path / "answers.sqlite")
+
+    def broken(answers: list[tuple[str, Completion]]) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    store.put_many = broken  # type: ignore[method-assign]
+
+    async def write() -> list[BaseException | None]:
+        request = _request()
+        return await asyncio.gather(*(store.aput(f"k{i}", Completion(request=request, choices=(Choice("a", "stop"),)))
+                                      for i in range(3)), return_exceptions=True)
+
+    outcomes = asyncio.run(write())
+    assert [type(outcome) for outcome in outcomes] == [sqlite3.OperationalError] * 3
 
 
 def test_rerun_spends_no_requests(tmp_path: Path) -> None:
@@ -119,3 +174,4 @@ def test_kill_9_loses_no_committed_answer(tmp_path: Path) -> None:
         assert got is not None and got.text == "answer " + "199" * 50
     store.put("after", Completion(request=request, choices=(Choice("t", "stop"),)))
     assert store.stats().answers == stats.answers + 1
+
