@@ -12,7 +12,7 @@ Prints, in one run on the same model file and prompts:
   --no-routing runs it with llama.cpp choosing each request's slot itself (before prefix routing).
 
     .venv/bin/python bench/embedded_speed.py [--parallel 4] [--max-tokens 96] [--rounds 2] [--main-job]
-    .venv/bin/python bench/embedded_speed.py --main-job-only [--no-routing]
+    .venv/bin/python bench/embedded_speed.py --main-job-only [--idle-only] [--no-routing]
 """
 
 from __future__ import annotations
@@ -202,7 +202,9 @@ def describe_main_job(name: str, job: dict[str, Any]) -> str:
             f"{job['load_average']:.2f}, {job['threads']} thread(s)); {cache['requests']} requests, prompt "
             f"tokens evaluated {cache['prompt_tokens_evaluated']}, from the cache {cache['prompt_tokens_cached']} "
             f"(share {cache['cache_share']:.2f}), completion tokens {job['completion_tokens']}; kept/generated: "
-            f"{kinds}")
+            f"{kinds}\n  by stage (requests, prompt tokens evaluated, generated): " +
+            ", ".join(f"{stage} {c['requests']}/{c['evaluated']}/{c['generated']}"
+                      for stage, c in cache.get("by_stage", {}).items()))
 
 
 def main() -> None:
@@ -213,6 +215,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--main-job", action="store_true", help="also time labgen generate on taxonomy/")
     parser.add_argument("--main-job-only", action="store_true", help="time the main job only (idle and loaded)")
+    parser.add_argument("--idle-only", action="store_true", help="the main job idle only, not beside a load")
     parser.add_argument("--no-routing", action="store_true",
                         help="main job with llama.cpp choosing slots itself (the runtime before prefix routing)")
     parser.add_argument("--child-main-job", metavar="OUT", help=argparse.SUPPRESS)
@@ -221,7 +224,7 @@ def main() -> None:
         child_main_job(args.child_main_job, routing=not args.no_routing)
         return
     if args.main_job_only:
-        run_main_jobs(routing=not args.no_routing)
+        run_main_jobs(routing=not args.no_routing, idle_only=args.idle_only)
         return
     print(f"{len(PROMPTS)} prompts x {args.rounds} rounds, max_tokens {args.max_tokens}, {args.threads} threads, "
           f"temperature 0, load average {os.getloadavg()[0]:.1f}")
@@ -269,16 +272,31 @@ def machine_floor(job: dict[str, Any], threads: int) -> str:
     decode_rate, _ = labgen_rate(DEFAULT_PARALLEL, threads, 96, 1)
     evaluated, generated = job["prompt_cache"]["prompt_tokens_evaluated"], job["completion_tokens"]
     floor = evaluated / prompt_rate + generated / decode_rate
-    return (f"this machine, {threads} thread(s): prompt evaluation {prompt_rate:.0f} tokens/s, decoding "
+    return (f"this machine ({cpu_model()}), {threads} thread(s): prompt evaluation {prompt_rate:.0f} tokens/s, decoding "
             f"{decode_rate:.0f} tokens/s with {DEFAULT_PARALLEL} in flight; the idle job's {evaluated} evaluated "
             f"and {generated} generated tokens need at least {floor:.0f} s here ({job['wall'] / floor:.2f}x of it "
             f"measured)")
 
 
-def run_main_jobs(routing: bool) -> None:
+def cpu_model() -> str:
+    """The CPU's name and its vector extensions llama.cpp's CPU kernels use: they set the prompt rate more
+    than the core count does (one 2-core machine evaluated 127 prompt tokens/s, another with AMX 480)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "cpu unknown"
+    name = re.search(r"^model name\s*:\s*(.+)$", info, re.M)
+    flags = set((re.search(r"^flags\s*:\s*(.+)$", info, re.M) or re.search("(.*)", "")).group(1).split())
+    wanted = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8") if f in flags]
+    return f"{name.group(1).strip() if name else 'cpu'}; {' '.join(wanted) or 'no avx2'}"
+
+
+def run_main_jobs(routing: bool, idle_only: bool = False) -> None:
     idle = main_job(load=False, routing=routing)
     print(describe_main_job("idle", idle) + " (target <= 180 s)")
     print(machine_floor(idle, idle["threads"]))
+    if idle_only:
+        return
     busy = main_job(load=True, routing=routing)
     print(describe_main_job("beside a process using one core", busy) +
           f"; x{busy['wall'] / idle['wall']:.2f} of idle (target <= 360 s)")

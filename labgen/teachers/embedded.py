@@ -23,7 +23,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,8 @@ class PromptCacheStats:
     requests: int = 0
     evaluated: int = 0
     cached: int = 0
+    # stage -> [requests, evaluated, cached, generated]: where a run's CPU goes, token by token
+    by_stage: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def cache_share(self) -> float:
@@ -58,7 +60,9 @@ class PromptCacheStats:
 
     def as_dict(self) -> dict[str, Any]:
         return {"requests": self.requests, "prompt_tokens_evaluated": self.evaluated,
-                "prompt_tokens_cached": self.cached, "cache_share": round(self.cache_share, 4)}
+                "prompt_tokens_cached": self.cached, "cache_share": round(self.cache_share, 4),
+                "by_stage": {stage: dict(zip(("requests", "evaluated", "cached", "generated"), counts))
+                             for stage, counts in sorted(self.by_stage.items())}}
 
 
 def embedded_model_path() -> Path:
@@ -298,20 +302,25 @@ class EmbeddedTeacher(BoundedTeacher):
                 logprobs = tuple(type(t)(t.token, t.logprob, t.top[:params.top_logprobs]) for t in logprobs)
             choices.append(Choice(text=answer["message"].get("content") or "",
                                   finish_reason=answer.get("finish_reason"), logprobs=logprobs))
-        self._count_prompt(result.get("timings"))
+        self._count_prompt(result.get("timings"), request.stage)
         usage = result.get("usage") or {}
         return Completion(request=request, choices=tuple(choices),
                           prompt_tokens=int(usage.get("prompt_tokens", 0)),
                           completion_tokens=int(usage.get("completion_tokens", 0)), model=self.model)
 
-    def _count_prompt(self, timings: Any) -> None:
-        """Add one answer's prompt tokens, evaluated and from the cache (llama.cpp's `timings`)."""
+    def _count_prompt(self, timings: Any, stage: str) -> None:
+        """Add one answer's prompt tokens, evaluated and from the cache, and its generated tokens
+        (llama.cpp's `timings`), in total and for the request's stage."""
         if not isinstance(timings, dict):
             return
+        evaluated, cached = int(timings.get("prompt_n", 0)), int(timings.get("cache_n", 0))
         with self._stats_lock:
             self.prompt_cache.requests += 1
-            self.prompt_cache.evaluated += int(timings.get("prompt_n", 0))
-            self.prompt_cache.cached += int(timings.get("cache_n", 0))
+            self.prompt_cache.evaluated += evaluated
+            self.prompt_cache.cached += cached
+            counts = self.prompt_cache.by_stage.setdefault(stage, [0, 0, 0, 0])
+            for at, value in enumerate((1, evaluated, cached, int(timings.get("predicted_n", 0)))):
+                counts[at] += value
 
     def _context_error(self, detail: str, max_tokens: int) -> ContextLengthError:
         return ContextLengthError(

@@ -109,6 +109,10 @@ def test_siblings_sharing_a_prefix_evaluate_it_once() -> None:
     # one full evaluation, then only the few tokens after the shared start for each sibling
     assert stats.evaluated < prompt_tokens + 5 * 16
     assert stats.cached >= 5 * (prompt_tokens - 16)
+    # the same, counted for the requests' stage, with the tokens each generated
+    assert stats.as_dict()["by_stage"] == {"default": {
+        "requests": 6, "evaluated": stats.evaluated, "cached": stats.cached,
+        "generated": sum(c.completion_tokens for c in completions)}}
 
 
 def test_the_shipped_weights_run_as_q8_0_and_a_model_path_runs_as_it_is(tmp_path: Path,
