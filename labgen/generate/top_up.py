@@ -9,11 +9,14 @@ up exactly as the first run did.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from labgen.dedup.config import DedupConfig
+from labgen.hashing import content_hash
 
 
 MAX_TOP_UP_PASSES = 3  # a leaf's top-ups stop after this many passes, whatever dedup still takes
@@ -36,9 +39,24 @@ def leaf_progress(leaf: Any, units: Sequence[tuple[int, Sequence[dict[str, Any]]
     rows = [{**fields, "kind": leaf.kind} for _, kept in units for fields in kept]
     seeds = [seed_item(seed, leaf.path) for seed in seeds_from_leaves([leaf]).get(leaf.path, [])]
     items = seeds + [sample_item(row, leaf.path) for row in rows]
-    removed = sum(1 for index in find_duplicates(items, replace(dedup, across_leaves=False)) if index >= len(seeds))
+    config = replace(dedup, across_leaves=False)
+    # The run's curation pass replays every top-up decision the run made on the same items: count each once.
+    key = content_hash([config.as_dict(), len(seeds), [(i.text, i.scope, i.namespace, i.reference) for i in items]])
+    removed = _REMOVED.get(key)
+    if removed is None:
+        removed = sum(1 for index in find_duplicates(items, config) if index >= len(seeds))
+        with _REMOVED_LOCK:  # top-up decisions run in worker threads
+            _REMOVED[key] = removed
+            while len(_REMOVED) > _REMEMBERED:
+                _REMOVED.popitem(last=False)
     capped = any(len(kept) < target for target, kept in units)
     return LeafProgress(kept=len(rows), unique=len(rows) - removed, capped=capped)
+
+
+# content hash of a leaf's dedup input -> how many of its samples dedup removes (a small value per entry)
+_REMOVED: OrderedDict[str, int] = OrderedDict()
+_REMOVED_LOCK = threading.Lock()
+_REMEMBERED = 65536
 
 
 def unit_kept_fields(result: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:

@@ -122,3 +122,33 @@ def test_unit_kept_fields_are_the_kept_records_fields_as_curation_reads_them(tmp
         unit = UnitInfo.from_result(result)
         expected = [record.fields() for record in unit.records if record.drop is None]
         assert unit_kept_fields(result) == (unit.target, expected)
+
+
+def test_a_top_up_count_is_computed_once_per_input_and_stays_exact(monkeypatch) -> None:
+    """The run's curation pass replays the run's top-up decisions on the same items: the second count of
+    the same input comes from memory; any change to the input or the settings is counted afresh."""
+    import labgen.dedup
+    from labgen.dedup.config import DedupConfig
+    from labgen.generate import top_up
+    from labgen.generate.top_up import leaf_progress
+    from labgen.taxonomy.leaf import FREEFORM_SKILL
+
+    class Leaf:
+        path, kind = "skills/memo_test", FREEFORM_SKILL
+        seed_examples = ()
+
+    calls = []
+    real = labgen.dedup.find_duplicates
+    monkeypatch.setattr(labgen.dedup, "find_duplicates", lambda *a, **k: calls.append(1) or real(*a, **k))
+    kept = [{"question": "Write a line about the sea at night.", "answer": "The sea is dark."},
+            {"question": "Write a line about the sea at night!", "answer": "The sea is dark."},
+            {"question": "Name a fruit that is yellow.", "answer": "A banana."}]
+    first = leaf_progress(Leaf, [(3, kept)], DedupConfig())
+    assert first.kept == 3 and first.unique == 2 and calls == [1]
+    assert leaf_progress(Leaf, [(3, kept)], DedupConfig()) == first and calls == [1]
+    assert leaf_progress(Leaf, [(3, kept[:2])], DedupConfig()).unique == 1 and calls == [1, 1]
+    other = DedupConfig(shingle="word", threshold=0.9)
+    counted = leaf_progress(Leaf, [(3, kept)], other)
+    assert len(calls) == 3
+    top_up._REMOVED.clear()
+    assert leaf_progress(Leaf, [(3, kept)], other) == counted and len(calls) == 4  # what a fresh count gives
