@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +168,11 @@ class AnswerStore:
 
     def _lookup_batch(self, items: list[tuple[str, ChatRequest]]) -> list[Completion | None]:
         found = self._lookup(dict(items))
-        return [found.get(key) for key, _ in items]
+        out: list[Completion | None] = []
+        for key, request in items:  # the same key twice in a turn (requests that differ in stage or tag)
+            stored = found.get(key)
+            out.append(stored if stored is None or stored.request is request else replace(stored, request=request))
+        return out
 
     def _put_batch(self, answers: list[tuple[str, Completion]]) -> list[None]:
         self.put_many(answers)

@@ -112,6 +112,28 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(regex)
 
 
+def _class_body(body: str) -> str:
+    """The inside of a regex class for a glob's `[...]` body (negation taken off), as fnmatch reads it: a
+    "-" between two characters is a range, any other "-" a literal, written "\\-" (so the regex never holds
+    "--", which Python warns may become a set difference); reversed ranges are dropped."""
+    if not body:
+        return ""
+    chunks: list[str] = []
+    start, at = 0, 1
+    while (at := body.find("-", at)) >= 0:
+        chunks.append(body[start:at])
+        start, at = at + 1, at + 3
+    if body[start:]:
+        chunks.append(body[start:])
+    else:
+        chunks[-1] += "-"
+    for k in range(len(chunks) - 1, 0, -1):
+        if chunks[k - 1][-1] > chunks[k][0]:
+            chunks[k - 1] = chunks[k - 1][:-1] + chunks[k][1:]
+            del chunks[k]
+    return "-".join("".join("\\-" if c == "-" else re.escape(c) for c in chunk) for chunk in chunks)
+
+
 def _segment_regex(segment: str) -> str:
     out: list[str] = []
     index = 0
@@ -134,8 +156,11 @@ def _segment_regex(segment: str) -> str:
                 body = segment[index + 1:end]
                 negate = body[:1] in ("!", "^")
                 body = body[1:] if negate else body
-                escaped = "".join("-" if c == "-" else re.escape(c) for c in body)
-                out.append(f"[^/{escaped}]" if negate else f"[{escaped}]")
+                escaped = _class_body(body)
+                if not escaped:  # only reversed ranges: a class that matches nothing, as fnmatch makes it
+                    out.append("[^/]" if negate else "(?!)")
+                else:
+                    out.append(f"[^/{escaped}]" if negate else f"[{escaped}]")
                 index = end
         else:
             out.append(re.escape(char))

@@ -175,3 +175,17 @@ def test_kill_9_loses_no_committed_answer(tmp_path: Path) -> None:
     store.put("after", Completion(request=request, choices=(Choice("t", "stop"),)))
     assert store.stats().answers == stats.answers + 1
 
+
+
+def test_one_turns_lookups_of_one_key_each_get_their_own_request(tmp_path: Path) -> None:
+    store = AnswerStore(tmp_path / "answers.sqlite")
+    first = _request(stage="judge_pair")
+    store.put("k", Completion(request=first, choices=(Choice("stored", "stop"),)))
+    twins = [ChatRequest(messages=first.messages, params=first.params, stage=f"s{i}", tag=i) for i in range(3)]
+
+    async def look() -> list[Completion | None]:
+        return await asyncio.gather(*(store.aget("k", request) for request in twins))
+
+    found = asyncio.run(look())
+    assert [c.text if c else None for c in found] == ["stored"] * 3
+    assert [c.request.tag if c else None for c in found] == [0, 1, 2]
