@@ -115,7 +115,7 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
 def _class_body(body: str) -> str:
     """The inside of a regex class for a glob's `[...]` body (negation taken off), as fnmatch reads it: a
     "-" between two characters is a range, any other "-" a literal, written "\\-" (so the regex never holds
-    "--", which Python warns may become a set difference); reversed ranges are dropped."""
+    "--", which Python warns may become a set difference); a reversed range raises re.error."""
     if not body:
         return ""
     chunks: list[str] = []
@@ -127,10 +127,9 @@ def _class_body(body: str) -> str:
         chunks.append(body[start:])
     else:
         chunks[-1] += "-"
-    for k in range(len(chunks) - 1, 0, -1):
-        if chunks[k - 1][-1] > chunks[k][0]:
-            chunks[k - 1] = chunks[k - 1][:-1] + chunks[k][1:]
-            del chunks[k]
+    for before, after in zip(chunks, chunks[1:]):
+        if before[-1] > after[0]:  # fnmatch drops it; a document glob that can match nothing is an error
+            raise re.error(f"bad character range {before[-1]}-{after[0]}")
     return "-".join("".join("\\-" if c == "-" else re.escape(c) for c in chunk) for chunk in chunks)
 
 
@@ -157,10 +156,7 @@ def _segment_regex(segment: str) -> str:
                 negate = body[:1] in ("!", "^")
                 body = body[1:] if negate else body
                 escaped = _class_body(body)
-                if not escaped:  # only reversed ranges: a class that matches nothing, as fnmatch makes it
-                    out.append("[^/]" if negate else "(?!)")
-                else:
-                    out.append(f"[^/{escaped}]" if negate else f"[{escaped}]")
+                out.append(f"[^/{escaped}]" if negate else f"[{escaped}]")
                 index = end
         else:
             out.append(re.escape(char))
