@@ -56,7 +56,7 @@ url, count, limit, client = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys
 if client == "httpx":  # what the teacher used before its own HTTP client: httpx over 8-connection pools
     import labgen.teachers.http_lean as lean
     from labgen.teachers.http_pool import make_http_client
-    lean.make_chat_client = make_http_client
+    lean.make_chat_client = lambda *args, dispatch=False: make_http_client(*args)
 requests = (ChatRequest(({"role": "user", "content": f"Question {i}: name a colour."},),
                         SamplingParams(max_tokens=16, seed=i), stage="bench") for i in range(count))
 teacher = OpenAITeacher(base_url=url, model="stage-fake", max_in_flight=limit)

@@ -81,9 +81,13 @@ class AnswerStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(self.path, timeout=self._busy_timeout_s, isolation_level=None,
                                        check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
+                _enable_wal(conn, time.monotonic() + self._busy_timeout_s)
                 conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a process crash loses no commit
-                conn.executescript(_SCHEMA)
+                conn.execute("BEGIN IMMEDIATE")  # waits (busy timeout) for a writer creating it at the same time
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise OutputError(f"cannot open the answer store: {exc}", path=self.path,
                                   hint="check the folder is writable, or delete a corrupt store file") from None
@@ -212,6 +216,20 @@ class AnswerStore:
 
 
 _INSERT = "INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def _enable_wal(conn: sqlite3.Connection, deadline: float) -> None:
+    """Switch the file to WAL (kept in the file: later opens find it so). SQLite answers "database is
+    locked" at once, without its busy wait, when another process switches a new file at the same moment
+    (seen with three processes opening one new store): that one case is tried again until `deadline`."""
+    for attempt in range(1_000_000):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(min(0.01 * (attempt + 1), 0.2))
 
 
 def _row(key: str, completion: Completion, now: float) -> tuple[Any, ...]:

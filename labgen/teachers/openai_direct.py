@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -146,8 +147,17 @@ class OpenAITeacher(BoundedTeacher):
         if endpoint.client is None:
             from labgen.teachers.http_lean import make_chat_client
 
-            endpoint.client = make_chat_client(endpoint.limit, self.request_timeout, self._api_key, endpoint.url)
+            # One server: its client keeps the in-flight limit and hands a freed slot to the next request
+            # as the answer is read (several: the pool routes each request, see endpoints.py).
+            endpoint.client = make_chat_client(endpoint.limit, self.request_timeout, self._api_key, endpoint.url,
+                                               dispatch=not self._pool.several)
         return endpoint.client
+
+    def _admission(self) -> Any:
+        slots = super()._admission()  # first: a new event loop drops the old loop's clients
+        if not self._pool.several and getattr(self._http(self.endpoints[0]), "dispatching", False):
+            return None  # the client admits requests itself (LeanClient's limit)
+        return slots
 
     def _on_loop_change(self) -> None:
         for endpoint in self.endpoints:
@@ -178,6 +188,7 @@ class OpenAITeacher(BoundedTeacher):
         bodies: dict[str, bytes] = {}  # by guided field name ("" for none): encoded once each
         tried: list[Endpoint] = []
         retries = budget = 0
+        started, waited = time.perf_counter(), [0.0]  # waited: for a dispatching client's slot (not latency)
         while True:
             endpoint = await self._pool.acquire(tried)
             guided = guided_fields(output_format, endpoint.kind) if endpoint.send_guided else {}
@@ -187,7 +198,7 @@ class OpenAITeacher(BoundedTeacher):
                 body = bodies[key] = encode_body({**payload, **guided}, request)
             outcome: tuple[Any, ...] | Failure | None = None
             try:
-                outcome = await self._post(self._http(endpoint), endpoint.chat_url, body)
+                outcome = await self._post(self._http(endpoint), endpoint.chat_url, body, waited)
             finally:
                 self._pool.release(endpoint, outcome)
             if not isinstance(outcome, Failure):
@@ -209,7 +220,7 @@ class OpenAITeacher(BoundedTeacher):
             if outcome.kind == "context_length":
                 message = self._context_length_message(request, outcome.message)
             return Completion(request=request, retries=retries, error=message, model=model,
-                              error_kind=outcome.kind,
+                              error_kind=outcome.kind, latency_s=_latency(started, waited),
                               prompt_tokens=self.count_tokens(request.messages))
         choices, prompt_tokens, completion_tokens, served_model = outcome
         if prompt_tokens is None:
@@ -218,7 +229,7 @@ class OpenAITeacher(BoundedTeacher):
             completion_tokens = sum(estimate_tokens(c.text) for c in choices)
         return Completion(request=request, choices=choices, prompt_tokens=prompt_tokens,
                           completion_tokens=completion_tokens, retries=retries,
-                          model=served_model or model)
+                          model=served_model or model, latency_s=_latency(started, waited))
 
     def _guided_refused(self, endpoint: Endpoint, field: str, failure: Failure) -> None:
         if endpoint.send_guided:
@@ -226,16 +237,20 @@ class OpenAITeacher(BoundedTeacher):
             self.notice(f"{endpoint.url} refused guided decoding ({field}): {failure.message}; requests go "
                         "without it from now on (the prompts still ask for the format)")
 
-    async def _post(self, client: Any, url: str, body: bytes) -> tuple[Any, ...] | Failure:
+    async def _post(self, client: Any, url: str, body: bytes, waited: list[float]) -> tuple[Any, ...] | Failure:
         import httpx
 
         try:
-            async with asyncio.timeout(self.request_timeout):
+            if getattr(client, "dispatching", False):  # times the request itself, from its write
                 response = await client.post(url, content=body)
+            else:
+                async with asyncio.timeout(self.request_timeout):
+                    response = await client.post(url, content=body)
         except (TimeoutError, httpx.TimeoutException):
             return Failure("timeout", f"no answer from {url} within {self.request_timeout:g} s", True)
         except httpx.TransportError as exc:
             return Failure("connection", describe_transport_error(exc, url), True)
+        waited[0] += getattr(response, "queued_s", 0.0)
         if response.status_code == 200:
             try:
                 return parse_chat_response(json.loads(response.content))
@@ -255,6 +270,12 @@ class OpenAITeacher(BoundedTeacher):
             + f"; server said: {server_message}",
             hint="shorten the prompt (smaller chunks, fewer seed examples) or lower max_tokens")
         return error.render()
+
+
+def _latency(started: float, waited: list[float]) -> float:
+    """Seconds from the first attempt to the answer, less what the request waited for a slot (at least
+    a microsecond, so that BoundedTeacher keeps it)."""
+    return max(time.perf_counter() - started - waited[0], 1e-6)
 
 
 def describe_transport_error(exc: Exception, url: str) -> str:

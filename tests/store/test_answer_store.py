@@ -189,3 +189,54 @@ def test_one_turns_lookups_of_one_key_each_get_their_own_request(tmp_path: Path)
     found = asyncio.run(look())
     assert [c.text if c else None for c in found] == ["stored"] * 3
     assert [c.request.tag if c else None for c in found] == [0, 1, 2]
+
+
+def test_switching_a_new_store_to_wal_waits_out_another_process_doing_the_same() -> None:
+    """SQLite answers "database is locked" at once (no busy wait) when two processes switch one new file
+    to WAL together; that answer is tried again until the busy timeout, any other error is raised."""
+    from labgen.store.answers import _enable_wal
+
+    class Connection:
+        def __init__(self, errors: list[str]) -> None:
+            self.errors, self.calls = errors, 0
+
+        def execute(self, sql: str) -> None:
+            self.calls += 1
+            if self.errors:
+                raise sqlite3.OperationalError(self.errors.pop(0))
+
+    locked_twice = Connection(["database is locked", "database is locked"])
+    _enable_wal(locked_twice, time.monotonic() + 5)  # type: ignore[arg-type]
+    assert locked_twice.calls == 3
+    other = Connection(["disk I/O error"])
+    try:
+        _enable_wal(other, time.monotonic() + 5)  # type: ignore[arg-type]
+    except sqlite3.OperationalError as exc:
+        assert "disk I/O" in str(exc) and other.calls == 1
+    else:
+        raise AssertionError("a disk error must not be retried")
+    always = Connection(["database is locked"] * 1000)
+    try:
+        _enable_wal(always, time.monotonic() + 0.05)  # type: ignore[arg-type]
+    except sqlite3.OperationalError:
+        assert 1 < always.calls < 1000  # tried again, then gave up at the deadline
+    else:
+        raise AssertionError("a store locked past the deadline must be an error")
+
+
+OPENER = """
+import sys
+from labgen.store import AnswerStore
+print(AnswerStore(sys.argv[1]).stats().answers)
+"""
+
+
+def test_processes_opening_one_new_store_at_once_all_open_it(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    for round_ in range(8):
+        path = tmp_path / f"answers-{round_}.sqlite"
+        openers = [subprocess.Popen([sys.executable, "-c", OPENER, str(path)], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, env=env) for _ in range(3)]
+        outcomes = [opener.communicate(timeout=60) for opener in openers]
+        assert [out.strip() for out, _ in outcomes] == [b"0"] * 3, [err[-300:] for _, err in outcomes]

@@ -112,3 +112,34 @@ def test_stream_inside_a_running_loop_says_to_use_astream() -> None:
 
     assert sorted(asyncio.run(main())) == ["answer 0", "answer 1"]
     teacher.close()
+
+
+def test_slots_serve_waiters_in_order_and_lose_none_to_cancellation() -> None:
+    from labgen.teachers.bounded import Slots
+
+    async def scenario() -> tuple[list[int], int]:
+        slots = Slots(2)
+        order: list[int] = []
+        gate = asyncio.Event()
+
+        async def user(i: int) -> None:
+            async with slots:
+                order.append(i)
+                await gate.wait()
+
+        tasks = [asyncio.create_task(user(i)) for i in range(6)]
+        await asyncio.sleep(0)
+        assert order == [0, 1] and len(slots.waiters) == 4
+        tasks[2].cancel()  # a waiter cancelled while waiting takes no slot
+        await asyncio.sleep(0)
+        tasks[0].cancel()  # a holder cancelled gives its slot back: the next waiter (3) is woken...
+        tasks[3].cancel()  # ...and cancelled before it ran: it hands the slot on
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        gate.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return order, slots.free
+
+    order, free = asyncio.run(scenario())
+    assert order == [0, 1, 4, 5]
+    assert free == 2  # every slot back

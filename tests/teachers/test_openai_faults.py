@@ -96,3 +96,21 @@ def test_identity_names_the_discovered_model_before_any_request() -> None:
     with FaultServer() as server, teacher_for(server) as teacher:
         assert teacher.identity() == {"backend": "openai", "model": "fault-model"}
         assert server.chat_requests == []
+
+
+def test_one_server_gets_at_most_max_in_flight_and_latency_leaves_out_the_wait() -> None:
+    """One plain-http server: the client keeps the limit itself (a freed slot goes to the next request as
+    the answer is read); the latency recorded is the server's, not the time a request waited for a slot."""
+    from tests.generate.stage_server import StageServer
+
+    with StageServer(latency_s=0.05) as server:
+        teacher = OpenAITeacher(base_url=server.base_url, model="stage-fake", max_in_flight=4)
+        requests = [ChatRequest(({"role": "user", "content": f"Question {i}?"},), SamplingParams(seed=i), tag=i)
+                    for i in range(40)]
+        completions = list(teacher.stream(requests))
+        teacher.close()
+        stats = server.stats()
+    assert all(c.ok for c in completions) and sorted(c.request.tag for c in completions) == list(range(40))
+    assert stats["max_in_flight"] == 4 and stats["requests"] == 40
+    mean = teacher.accounting.total().as_dict()["mean_latency_s"]
+    assert 0.045 <= mean < 0.2  # 40 requests through 4 slots wait up to 0.45 s; the answer takes 0.05 s
