@@ -158,12 +158,16 @@ def test_kill_9_loses_no_committed_answer(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(repo)}
     writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), name], stdout=subprocess.PIPE, env=env)
                for name in ("a", "b")]
-    for writer in writers:
-        assert writer.stdout is not None and writer.stdout.readline().strip() == b"ready"
-    time.sleep(0.2)
-    for writer in writers:
-        os.kill(writer.pid, signal.SIGKILL)
-        writer.wait()
+    try:
+        for writer in writers:
+            assert writer.stdout is not None and writer.stdout.readline().strip() == b"ready"
+        time.sleep(0.2)
+    finally:  # a writer that failed must not leave the other writing forever
+        for writer in writers:
+            if writer.poll() is None:
+                os.kill(writer.pid, signal.SIGKILL)
+            writer.wait()
+    assert all(writer.returncode == -signal.SIGKILL for writer in writers)
     store = AnswerStore(path)
     stats = store.stats()
     assert stats.answers >= 400
@@ -174,7 +178,6 @@ def test_kill_9_loses_no_committed_answer(tmp_path: Path) -> None:
         assert got is not None and got.text == "answer " + "199" * 50
     store.put("after", Completion(request=request, choices=(Choice("t", "stop"),)))
     assert store.stats().answers == stats.answers + 1
-
 
 
 def test_one_turns_lookups_of_one_key_each_get_their_own_request(tmp_path: Path) -> None:
