@@ -10,6 +10,7 @@ in memory.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import time
@@ -222,7 +223,7 @@ def _enable_wal(conn: sqlite3.Connection, deadline: float) -> None:
     """Switch the file to WAL (kept in the file: later opens find it so). SQLite answers "database is
     locked" at once, without its busy wait, when another process switches a new file at the same moment
     (seen with three processes opening one new store): that one case is tried again until `deadline`."""
-    for attempt in range(1_000_000):
+    for attempt in itertools.count():
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             return

@@ -12,6 +12,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -105,15 +106,10 @@ class BoundedTeacher:
     async def complete(self, request: ChatRequest) -> Completion:
         """Answer one request, waiting for a free slot first; records the completion once."""
         slots = self._admission()
-        if slots is None:  # the backend keeps the limit itself
+        async with nullcontext() if slots is None else slots:  # None: the backend keeps the limit itself
             started = time.perf_counter()
             completion = await self._complete_once(request)
             elapsed = time.perf_counter() - started
-        else:
-            async with slots:
-                started = time.perf_counter()
-                completion = await self._complete_once(request)
-                elapsed = time.perf_counter() - started
         if completion.latency_s == 0.0:
             completion = replace(completion, latency_s=elapsed)
         self.accounting.record(completion)

@@ -285,7 +285,11 @@ class LeanClient:
         connection = self._idle_connection()
         if connection is not None:
             self._start(connection, exchange, reused=True)
-            return
+        else:
+            self._connect_later(exchange)
+
+    def _connect_later(self, exchange: _Exchange) -> None:
+        """Send the exchange (it holds a slot) on a new connection, made by a task."""
         exchange.state = "connecting"
         task = asyncio.ensure_future(self._connect_and_start(exchange))
         self._tasks.add(task)
@@ -344,17 +348,11 @@ class LeanClient:
         if exchange is None:
             return
         if exchange.reused and not connection.got_bytes and _is_protocol_error(exc) and not exchange.future.done():
-            self._begin_fresh(exchange)  # a kept-alive connection the server had closed: once more, same slot
+            self._connect_later(exchange)  # a kept-alive connection the server had closed: once more, same slot
             return
         self._hand_off(None)
         if not exchange.future.done():
             exchange.future.set_exception(exc)
-
-    def _begin_fresh(self, exchange: _Exchange) -> None:
-        exchange.state = "connecting"
-        task = asyncio.ensure_future(self._connect_and_start(exchange))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     def _timed_out(self, exchange: _Exchange) -> None:
         import httpx

@@ -29,17 +29,14 @@ def chat_payload(request: ChatRequest, model: str, *, messages: bool = True) -> 
     return body
 
 
-def encode_body(payload: dict[str, Any], request: ChatRequest | None = None) -> bytes:
-    """A request body as compact UTF-8 JSON; with `request`, its messages are added as the JSON the
-    request already holds (ChatRequest.messages_json, which the answer store's key is made of too)."""
+def encode_body(payload: dict[str, Any], request: ChatRequest) -> bytes:
+    """A request body as compact UTF-8 JSON: `payload` (chat_payload without messages) and the request's
+    messages as the JSON it already holds (ChatRequest.messages_json, which its store key is made of too)."""
     try:
-        if request is None:
-            return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         head = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
         return f'{head[:-1]},"messages":{request.messages_json}}}'.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate (from a teacher's "\ud800"): escaped, as JSON allows
-        whole = payload if request is None else {**payload, "messages": list(request.messages)}
-        return json.dumps(whole, separators=(",", ":")).encode("ascii")
+        return json.dumps({**payload, "messages": list(request.messages)}, separators=(",", ":")).encode("ascii")
 
 
 def optional_sampling_fields(params: SamplingParams) -> dict[str, Any]:
