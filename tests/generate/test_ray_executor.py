@@ -1,6 +1,7 @@
 """`labgen generate --executor ray` on a local Ray cluster (2 CPUs) against the scripted stage server: the
 same files as a one-process run, a worker SIGKILLed mid-run costing only its requests in flight, resume
-and `labgen curate` on a Ray-made folder, the teacher-actor path, and the CLI's errors."""
+and `labgen curate` on a Ray-made folder, the teacher-actor path (the embedded model in one too), and the
+CLI's errors."""
 
 from __future__ import annotations
 
@@ -225,6 +226,44 @@ def test_a_worker_killed_mid_run_costs_only_its_requests_in_flight(
     units = written["units"]
     assert units["generated"] + units["reused"] == len(after)  # the retried leaf reused what the dead one stored
     assert stored_answers(out) == local_requests
+
+
+TINY = """generate:
+  per_request: 2
+  max_tokens: {freeform_instructions: 64, freeform_response: 48}
+  critic: {judge_max_tokens: 24}
+"""
+
+
+@pytest.mark.slow
+def test_the_embedded_teacher_in_a_ray_actor_generates_and_stores_its_answers(cluster: str, tmp_path: Path) -> None:
+    """`--teacher local --executor ray`: the embedded model loaded by one teacher actor, the leaf task asking
+    it, every answer in the head's store (its batched decoding is not reproducible run to run, so this
+    checks the path, not bytes: see "Determinism of the embedded teacher" in docs/teachers.md)."""
+    from tests.generate.conftest import FREEFORM
+
+    taxonomy = build_taxonomy(tmp_path / "taxonomy", kinds=("freeform",))
+    (tmp_path / "labgen.yaml").write_text(TINY)
+    out = tmp_path / "out"
+    command = [*LABGEN, "generate", str(taxonomy), "--out", str(out), "--config", str(tmp_path / "labgen.yaml"),
+               "--target-per-seed", "0.4", "--quiet", "--executor", "ray", "--ray-address", cluster]
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    run = json.loads((out / "run.json").read_text())
+    assert run["teacher"]["backend"] == "local" and "SmolLM2" in run["teacher"]["model"]
+    asked = run["teacher_accounting"]["total"]["requests"]
+    assert asked >= 3 and run["tokens"]["completion"] > 0
+    assert run["answer_store"]["misses"] == asked and stored_answers(out) == asked
+    stats = json.loads((out / FREEFORM / "stats.json").read_text())
+    assert stats["generated"] == stats["kept"] + stats["rejected"] >= 1
+
+    before = (out / FREEFORM / "rejects.jsonl").read_bytes(), (out / FREEFORM / "samples.jsonl").read_bytes()
+    again = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert again.returncode == 0, again.stderr
+    rerun = json.loads((out / "run.json").read_text())
+    assert rerun["teacher_accounting"]["total"]["requests"] == 0 and rerun["units"]["generated"] == 0
+    assert ((out / FREEFORM / "rejects.jsonl").read_bytes(), (out / FREEFORM / "samples.jsonl").read_bytes()) == before
 
 
 def test_the_store_actor_answers_lookups_and_writes_in_batches(cluster: str, tmp_path: Path) -> None:
