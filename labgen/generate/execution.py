@@ -183,8 +183,14 @@ async def _unit_finished(state: RunState, plan: LeafPlan, result: dict[str, Any]
 
 
 def unit_done(progress: Progress, path: str, result: dict[str, Any], *, reused: bool) -> None:
+    kept, rejected = unit_counts(result)
+    progress.unit_done(path, kept=kept, rejected=rejected, reused=reused, unit=result["unit"])
+
+
+def unit_counts(result: dict[str, Any]) -> tuple[int, int]:
+    """(kept, rejected) sample records of a unit's result."""
     kept = sum(1 for record in result["records"] if record["drop"] is None)
-    progress.unit_done(path, kept=kept, rejected=len(result["records"]) - kept, reused=reused)
+    return kept, len(result["records"]) - kept
 
 
 def _top_up_units(state: RunState, plan: LeafPlan) -> tuple[WorkUnit, ...]:

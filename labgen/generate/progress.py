@@ -16,7 +16,8 @@ class QuietProgress:
 
     def unit_started(self, leaf: str) -> None: ...
 
-    def unit_done(self, leaf: str, *, kept: int, rejected: int, reused: bool) -> None: ...
+    def unit_done(self, leaf: str, *, kept: int, rejected: int, reused: bool, unit: str = "") -> None:
+        """A work unit finished (`unit`: its id) or was found finished in OUT (`reused`)."""
 
     def units_added(self, leaf: str, count: int) -> None:
         """Top-up units joined a leaf (dedup left it short of its target)."""
@@ -97,7 +98,7 @@ class BarProgress(QuietProgress):
         if bar is not None:
             bar.set_postfix_str(f"rejected {self.live_rejected[leaf]}", refresh=False)
 
-    def unit_done(self, leaf: str, *, kept: int, rejected: int, reused: bool) -> None:
+    def unit_done(self, leaf: str, *, kept: int, rejected: int, reused: bool, unit: str = "") -> None:
         self.kept += kept
         self.rejected += rejected
         self._leaf_bar(leaf).update(1)

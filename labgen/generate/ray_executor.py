@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from labgen.errors import ClusterError, ConfigError, LabgenError, TeacherError, import_optional
-from labgen.generate.execution import RunState, finish_leaf, unit_done
+from labgen.generate.execution import RunState, finish_leaf, unit_counts
 from labgen.generate.plan import LeafPlan
 from labgen.teachers.config import TeacherConfig
 
 INSTALL_HINT = "install it with pip install 'labgen[ray]'"
+_PROGRESS_POLL_S = 0.5  # how often the head shows the progress events the leaf tasks sent
 _PROBE_TIMEOUT_S = 5.0
 
 
@@ -111,7 +112,7 @@ def _drive(ray: Any, executor: RayExecutor, plans: list[LeafPlan], state: RunSta
     from labgen.generate.ray_worker import LeafJob, labgen_fingerprint, run_leaf_job
 
     task = ray.remote(run_leaf_job).options(max_retries=executor.max_retries, retry_exceptions=False)
-    actors: list[Any] = []  # the teacher actors
+    actors: list[Any] = []  # the teacher actors and the progress queue's
     answers = None
     pending: dict[Any, LeafPlan] = {}
     try:
@@ -119,6 +120,9 @@ def _drive(ray: Any, executor: RayExecutor, plans: list[LeafPlan], state: RunSta
         teachers = _worker_teachers(ray, executor, state.info.teacher, actors)
         fingerprint, out_dir = labgen_fingerprint(), str(Path(state.out_dir).resolve())
         state.progress.start({plan.leaf.path: len(plan.units) for plan in plans})
+        events = _event_queue(ray)
+        actors.append(events.actor)
+        live = LiveProgress(state.progress, plans)
         # Larger leaves first (Ray starts tasks about in the order they come), so the run does not end on one
         # big leaf left alone; each leaf keeps its teacher by its place in the plan.
         for index, plan in sorted(enumerate(plans), key=lambda item: -len(item[1].units)):
@@ -128,13 +132,18 @@ def _drive(ray: Any, executor: RayExecutor, plans: list[LeafPlan], state: RunSta
                 finish_leaf(state, plan)
                 continue
             job = LeafJob(plan=plan, config=state.config, info=state.info, dedup=state.dedup, out_dir=out_dir,
-                          teacher=teachers[index % len(teachers)], answers=answers, fingerprint=fingerprint)
+                          teacher=teachers[index % len(teachers)], answers=answers, fingerprint=fingerprint,
+                          progress=events)
             pending[task.remote(job)] = plan
         while pending:
-            done, _ = ray.wait(list(pending), num_returns=1)
+            done, _ = ray.wait(list(pending), num_returns=1, timeout=_PROGRESS_POLL_S)
+            live.show(_drain(events))
             for ref in done:
                 plan = pending.pop(ref)
-                _merge(state, plan, _outcome(ray, executor, ref, plan))
+                outcome = _outcome(ray, executor, ref, plan)
+                live.show(_drain(events))  # the task sent its last events before it returned
+                _merge(state, plan, outcome)
+                live.settle(plan, outcome)
                 finish_leaf(state, plan)
     finally:
         for ref in pending:
@@ -211,7 +220,8 @@ def _outcome(ray: Any, executor: RayExecutor, ref: Any, plan: LeafPlan) -> Any:
 
 
 def _merge(state: RunState, plan: LeafPlan, outcome: Any) -> None:
-    """A finished leaf's results and counts, as if its units had run in this process."""
+    """A finished leaf's results and counts, as if its units had run in this process (its progress is
+    LiveProgress's to show)."""
     from labgen.store import StoredTeacher
 
     path = plan.leaf.path
@@ -230,10 +240,68 @@ def _merge(state: RunState, plan: LeafPlan, outcome: Any) -> None:
     if outcome.failures_in_row:
         state.failures_in_row += outcome.failures_in_row
         state.last_error = outcome.last_error
-    if len(outcome.units) > len(plan.units):
-        state.progress.units_added(path, len(outcome.units) - len(plan.units))
-    for result in sorted(outcome.results, key=lambda result: result["index"]):
-        unit_done(state.progress, path, result, reused=result["unit"] in outcome.reused_units)
+
+
+class LiveProgress:
+    """The leaf tasks' progress events shown as they come (labgen.generate.ray_worker.ForwardedProgress):
+    each unit once, whichever attempt of its leaf reports it, and a leaf's units shown in full when its
+    task returns, so the display ends right even if some event never came."""
+
+    def __init__(self, progress: Any, plans: list[LeafPlan]) -> None:
+        self.progress = progress
+        self.shown: dict[str, set[str]] = {plan.leaf.path: set() for plan in plans}
+        self.units = {plan.leaf.path: len(plan.units) for plan in plans}
+        self.settled: set[str] = set()
+
+    def show(self, batches: list[list[tuple[str, str, Any]]]) -> None:
+        for batch in batches:
+            for kind, leaf, value in batch:
+                if leaf in self.settled or leaf not in self.units:
+                    continue  # late news of a finished leaf
+                if kind == "unit_done":
+                    unit, kept, rejected, reused = value
+                    self._unit_done(leaf, unit, kept=kept, rejected=rejected, reused=reused)
+                elif kind == "units":
+                    self._units(leaf, value)
+                elif kind == "unit_started":
+                    self.progress.unit_started(leaf)
+                elif kind == "dropped":
+                    self.progress.dropped(leaf)
+
+    def settle(self, plan: LeafPlan, outcome: Any) -> None:
+        """The leaf's task returned: every unit it has, shown once."""
+        path = plan.leaf.path
+        self._units(path, len(outcome.units))
+        for result in sorted(outcome.results, key=lambda result: result["index"]):
+            kept, rejected = unit_counts(result)
+            self._unit_done(path, result["unit"], kept=kept, rejected=rejected,
+                            reused=result["unit"] in outcome.reused_units)
+        self.settled.add(path)
+
+    def _unit_done(self, leaf: str, unit: str, *, kept: int, rejected: int, reused: bool) -> None:
+        if unit not in self.shown[leaf]:
+            self.shown[leaf].add(unit)
+            self.progress.unit_done(leaf, kept=kept, rejected=rejected, reused=reused, unit=unit)
+
+    def _units(self, leaf: str, total: int) -> None:
+        if total > self.units[leaf]:
+            self.progress.units_added(leaf, total - self.units[leaf])
+            self.units[leaf] = total
+
+
+def _event_queue(ray: Any) -> Any:
+    """The queue (a Ray actor on this node) the leaf tasks send their progress events to."""
+    from ray.util.queue import Queue
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
+    return Queue(actor_options={"num_cpus": 0, "scheduling_strategy": here})
+
+
+def _drain(events: Any) -> list[Any]:
+    """Every batch of events in the queue now (only this process takes from it, so they are all there)."""
+    count = events.size()
+    return events.get_nowait_batch(count) if count else []
 
 
 def _release(ray: Any, answers: Any, actors: list[Any]) -> None:

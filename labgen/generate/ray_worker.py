@@ -28,6 +28,9 @@ from labgen.teachers.bounded import BoundedTeacher
 from labgen.teachers.config import TeacherConfig, build_teacher
 
 
+PROGRESS_EVERY_S = 0.5  # how often a leaf task sends its progress events to the head
+
+
 @dataclass(frozen=True)
 class WorkerTeacher:
     """How a worker gets its teacher: built in the task from `config` (a client of the configured
@@ -55,6 +58,7 @@ class LeafJob:
     teacher: WorkerTeacher
     answers: Any  # the store actor (None: no answer store)
     fingerprint: str  # the head's labgen_fingerprint()
+    progress: Any = None  # a ray.util.queue.Queue the head reads the leaf's progress events from (None: none)
 
 
 @dataclass(frozen=True)
@@ -109,10 +113,14 @@ async def _run_leaf(job: LeafJob) -> LeafOutcome:
         stored = (None if job.answers is None
                   else StoredTeacher(teacher, RemoteAnswers(job.answers), slot_until_stored=True))
         out_dir = Path(job.out_dir)
+        progress = QuietProgress() if job.progress is None else ForwardedProgress()
         state = RunState(teacher=stored or teacher, config=job.config, store=UnitStore(out_dir), info=job.info,
-                         progress=QuietProgress(), out_dir=out_dir, abort_after=job.config.abort_after_failures,
+                         progress=progress, out_dir=out_dir, abort_after=job.config.abort_after_failures,
                          dedup=job.dedup, finish_here=False)
-        await execute([job.plan], state)
+        if job.progress is None:
+            await execute([job.plan], state)
+        else:
+            await _forwarding(execute([job.plan], state), progress, job.progress)
     finally:
         await teacher.aclose()
     path = job.plan.leaf.path
@@ -122,6 +130,56 @@ async def _run_leaf(job: LeafJob) -> LeafOutcome:
                        hits=0 if stored is None else stored.hits, misses=0 if stored is None else stored.misses,
                        successes=state.successes, failures_in_row=state.failures_in_row,
                        last_error=state.last_error, elapsed_s=time.monotonic() - started)
+
+
+class ForwardedProgress(QuietProgress):
+    """A leaf task's progress events, kept for the head (`take`); each unit named by its id, and the leaf's
+    unit count given as a total, so that the head counts each once even when Ray runs the leaf again."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, Any]] = []
+        self.units: dict[str, int] = {}
+
+    def start(self, units_per_leaf: dict[str, int]) -> None:
+        self.units = dict(units_per_leaf)
+
+    def unit_started(self, leaf: str) -> None:
+        self.events.append(("unit_started", leaf, None))
+
+    def unit_done(self, leaf: str, *, kept: int, rejected: int, reused: bool, unit: str = "") -> None:
+        self.events.append(("unit_done", leaf, (unit, kept, rejected, reused)))
+
+    def units_added(self, leaf: str, count: int) -> None:
+        self.units[leaf] = self.units.get(leaf, 0) + count
+        self.events.append(("units", leaf, self.units[leaf]))
+
+    def dropped(self, leaf: str) -> None:
+        self.events.append(("dropped", leaf, None))
+
+    def take(self) -> list[tuple[str, str, Any]]:
+        events, self.events = self.events, []
+        return events
+
+
+async def _forwarding(run: Any, progress: ForwardedProgress, channel: Any) -> None:
+    """Await `run`, sending the progress it makes to the head's queue every PROGRESS_EVERY_S seconds and
+    once more at the end (awaited, so the head has every event before it has the leaf's result)."""
+    async def send() -> None:
+        events = progress.take()
+        if events:
+            await channel.put_async(events)
+
+    async def every() -> None:
+        while True:
+            await asyncio.sleep(PROGRESS_EVERY_S)
+            await send()
+
+    sender = asyncio.get_running_loop().create_task(every())
+    try:
+        await run
+    finally:
+        sender.cancel()
+    await send()
 
 
 class TeacherServer:

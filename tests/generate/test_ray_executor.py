@@ -27,12 +27,13 @@ from labgen.cli import cli
 from labgen.errors import ConfigError
 from labgen.generate import GenerateConfig, generate
 from labgen.generate.ray_executor import RayExecutor
+from labgen.generate.progress import QuietProgress
 from labgen.generate.ray_worker import LeafJob, WorkerTeacher, run_leaf_job
 from labgen.teachers.base import ChatRequest, Choice, Completion, SamplingParams
 from labgen.teachers.config import TeacherConfig, build_teacher
 from tests.generate.conftest import build_taxonomy
 from tests.generate.stage_server import StageServer
-from tests.generate.test_cli_resume import LABGEN, snapshot, unit_files
+from tests.generate.test_cli_resume import LABGEN, LEAVES, snapshot, unit_files
 from tests.teachers.conftest import free_port
 
 SEED, TARGET = 7, 3.0  # a float, as the CLI passes it: 3 and 3.0 hash to different unit ids
@@ -142,6 +143,51 @@ def test_teacher_actors_write_the_same(cluster: str, taxonomy: Path, reference: 
         assert len(server.log) == local_requests
     assert snapshot(out) == snapshot(local)
     assert run_json(out)["units"] == run_json(local)["units"]
+
+
+class Recording(QuietProgress):
+    """Every unit_done and leaf_done, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, str]] = []
+        self.added: dict[str, int] = {}
+
+    def unit_done(self, leaf: str, *, kept: int, rejected: int, reused: bool, unit: str = "") -> None:
+        self.events.append(("unit", leaf, unit))
+
+    def units_added(self, leaf: str, count: int) -> None:
+        self.added[leaf] = self.added.get(leaf, 0) + count
+
+    def leaf_done(self, leaf: str, *, kept: int, rejected: int, elapsed_s: float) -> None:
+        self.events.append(("leaf", leaf, ""))
+
+
+def test_progress_comes_as_the_units_finish_each_unit_once(cluster: str, taxonomy: Path,
+                                                           reference: tuple[Path, int], tmp_path: Path) -> None:
+    local, _ = reference
+    progress, out = Recording(), tmp_path / "progress"
+    with StageServer(latency_s=0.03) as server:
+        config = teacher_config(server, in_flight=2)
+        teacher = build_teacher(config)
+        try:
+            generate(taxonomy, out, teacher, GenerateConfig(target_per_seed=TARGET, seed=SEED), progress=progress,
+                     executor=RayExecutor(teacher=config))
+        finally:
+            teacher.close()
+    units = [(leaf, unit) for kind, leaf, unit in progress.events if kind == "unit"]
+    assert len(units) == len(set(units)) == len(unit_files(local)), "every unit shown once"
+    assert all(unit for _, unit in units)
+    finished = [leaf for kind, leaf, _ in progress.events if kind == "leaf"]
+    assert sorted(finished) == sorted(set(finished)) and len(finished) == len(LEAVES)
+    for leaf in finished:  # a leaf is done after all its units
+        last_unit = max(i for i, event in enumerate(progress.events) if event[0] == "unit" and event[1] == leaf)
+        assert progress.events.index(("leaf", leaf, "")) > last_unit
+    # Shown as they finished, not when their leaf's task returned: some leaf's units came before another
+    # leaf, running at the same time, was done.
+    first_done = progress.events.index(("leaf", finished[0], ""))
+    assert any(kind == "unit" and leaf != finished[0] for kind, leaf, _ in progress.events[:first_done])
+    run_units = json.loads((out / "run.json").read_text())["units"]
+    assert run_units["generated"] == len(units)
 
 
 def leaf_workers() -> list[int]:
