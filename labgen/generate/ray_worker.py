@@ -163,11 +163,16 @@ class ForwardedProgress(QuietProgress):
 
 async def _forwarding(run: Any, progress: ForwardedProgress, channel: Any) -> None:
     """Await `run`, sending the progress it makes to the head's queue every PROGRESS_EVERY_S seconds and
-    once more at the end (awaited, so the head has every event before it has the leaf's result)."""
+    once more at the end (awaited, so the head has every event before it has the leaf's result). Progress
+    is only shown: a queue that fails loses events, never the leaf (the head shows its units when the
+    task returns)."""
     async def send() -> None:
         events = progress.take()
         if events:
-            await channel.put_async(events)
+            try:
+                await channel.put_async(events)
+            except Exception:  # the queue actor is gone (RayError) or full: the head settles from the result
+                pass
 
     async def every() -> None:
         while True:
