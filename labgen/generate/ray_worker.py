@@ -113,14 +113,11 @@ async def _run_leaf(job: LeafJob) -> LeafOutcome:
         stored = (None if job.answers is None
                   else StoredTeacher(teacher, RemoteAnswers(job.answers), slot_until_stored=True))
         out_dir = Path(job.out_dir)
-        progress = QuietProgress() if job.progress is None else ForwardedProgress()
+        progress = ForwardedProgress()
         state = RunState(teacher=stored or teacher, config=job.config, store=UnitStore(out_dir), info=job.info,
                          progress=progress, out_dir=out_dir, abort_after=job.config.abort_after_failures,
                          dedup=job.dedup, finish_here=False)
-        if job.progress is None:
-            await execute([job.plan], state)
-        else:
-            await _forwarding(execute([job.plan], state), progress, job.progress)
+        await _forwarding(execute([job.plan], state), progress, job.progress)
     finally:
         await teacher.aclose()
     path = job.plan.leaf.path
@@ -162,13 +159,13 @@ class ForwardedProgress(QuietProgress):
 
 
 async def _forwarding(run: Any, progress: ForwardedProgress, channel: Any) -> None:
-    """Await `run`, sending the progress it makes to the head's queue every PROGRESS_EVERY_S seconds and
-    once more at the end (awaited, so the head has every event before it has the leaf's result). Progress
-    is only shown: a queue that fails loses events, never the leaf (the head shows its units when the
-    task returns)."""
+    """Await `run`, sending the progress it makes to the head's queue (`channel`; None: nowhere) every
+    PROGRESS_EVERY_S seconds and once more at the end (awaited, so the head has every event before it has
+    the leaf's result). Progress is only shown: a queue that fails loses events, never the leaf (the head
+    shows its units when the task returns)."""
     async def send() -> None:
         events = progress.take()
-        if events:
+        if events and channel is not None:
             try:
                 await channel.put_async(events)
             except Exception:  # the queue actor is gone (RayError) or full: the head settles from the result

@@ -150,13 +150,9 @@ class Recording(QuietProgress):
 
     def __init__(self) -> None:
         self.events: list[tuple[str, str, str]] = []
-        self.added: dict[str, int] = {}
 
     def unit_done(self, leaf: str, *, kept: int, rejected: int, reused: bool, unit: str = "") -> None:
         self.events.append(("unit", leaf, unit))
-
-    def units_added(self, leaf: str, count: int) -> None:
-        self.added[leaf] = self.added.get(leaf, 0) + count
 
     def leaf_done(self, leaf: str, *, kept: int, rejected: int, elapsed_s: float) -> None:
         self.events.append(("leaf", leaf, ""))
