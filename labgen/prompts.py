@@ -1,4 +1,7 @@
-"""Prompt templates are data: YAML files in prompts/, rendered by one sandboxed Jinja environment.
+"""Prompt templates are data: YAML files in prompts/, rendered by Jinja with StrictUndefined: the shipped ones
+in a plain environment (they are labgen's own code, and in the hot path of every request: the sandbox's
+check of every attribute access cost about a tenth of the request's CPU), a user-supplied folder's in a
+sandboxed one.
 
 A template file:
 
@@ -28,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import StrictUndefined, TemplateError, meta
+from jinja2 import Environment, StrictUndefined, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from labgen.errors import ConfigError
@@ -38,10 +41,12 @@ from labgen.resources import prompts_dir
 ROLES = ("system", "user", "assistant")
 
 
-@functools.lru_cache(maxsize=1)
-def environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=False,
-                                autoescape=False, trim_blocks=True, lstrip_blocks=True)
+@functools.lru_cache(maxsize=2)
+def environment(sandboxed: bool = True) -> Environment:
+    """The one set of Jinja settings; `sandboxed` for templates labgen does not ship."""
+    kind = SandboxedEnvironment if sandboxed else Environment
+    return kind(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False, trim_blocks=True,
+                lstrip_blocks=True)
 
 
 class _Compiled:
@@ -50,8 +55,8 @@ class _Compiled:
     every call; they never change here, so they are merged once. A source with no Jinja syntax at all
     is rendered once."""
 
-    def __init__(self, source: str) -> None:
-        env = environment()
+    def __init__(self, source: str, sandboxed: bool) -> None:
+        env = environment(sandboxed)
         self.template = env.from_string(source)
         self.globals = dict(self.template.globals)
         markers = (env.block_start_string, env.variable_start_string, env.comment_start_string)
@@ -73,8 +78,8 @@ class _Compiled:
 
 
 @functools.lru_cache(maxsize=512)
-def _compiled(source: str) -> _Compiled:
-    return _Compiled(source)
+def _compiled(source: str, sandboxed: bool) -> _Compiled:
+    return _Compiled(source, sandboxed)
 
 
 @dataclass(frozen=True)
@@ -85,10 +90,11 @@ class Template:
     description: str
     variables: frozenset[str]
     messages: tuple[tuple[str, str], ...]  # (role, Jinja source)
+    sandboxed: bool = True  # False only for the templates labgen ships
 
     def used_variables(self) -> frozenset[str]:
         """Variables the Jinja sources actually reference."""
-        env = environment()
+        env = environment(self.sandboxed)
         found: set[str] = set()
         for _, source in self.messages:
             found |= meta.find_undeclared_variables(env.parse(source))
@@ -105,7 +111,7 @@ class Template:
         out = []
         for role, source in self.messages:
             try:
-                text = _compiled(source).render(variables)
+                text = _compiled(source, self.sandboxed).render(variables)
             except TemplateError as exc:
                 raise ConfigError(f"template {self.id!r} failed to render: {exc}", path=self.path) from None
             out.append({"role": role, "content": text.strip("\n")})
@@ -116,7 +122,7 @@ class Template:
         return {"id": self.id, "sha256": self.sha256}
 
 
-def load_template_file(path: Path) -> Template:
+def load_template_file(path: Path, *, sandboxed: bool = True) -> Template:
     raw = path.read_bytes()
     try:
         data = yaml.safe_load(raw.decode("utf-8"))
@@ -141,7 +147,7 @@ def load_template_file(path: Path) -> Template:
         raise ConfigError("`variables` must be a list of names", path=path)
     template = Template(id=template_id, sha256=sha256_bytes(raw), path=str(path),
                         description=str(data.get("description") or ""),
-                        variables=frozenset(variables), messages=tuple(parsed))
+                        variables=frozenset(variables), messages=tuple(parsed), sandboxed=sandboxed)
     used = template.used_variables()
     if used != template.variables:
         raise ConfigError(f"template {template_id!r} declares variables {sorted(template.variables)} "
@@ -186,7 +192,7 @@ def get_template(template_id: str, directory: Path | None = None) -> Template:
     if stamp is None:
         raise ConfigError(f"no prompt template named {template_id!r}", path=path)
     if cached is None or cached.stamp != stamp:
-        cached = _templates[key] = _Cached(load_template_file(path), stamp, now)
+        cached = _templates[key] = _Cached(load_template_file(path, sandboxed=directory is not None), stamp, now)
     cached.checked = now
     return cached.template
 

@@ -64,5 +64,21 @@ def test_rendering_from_the_cache_gives_what_jinja_renders() -> None:
               "question": "Q?", "answer": "A.", "context": "C", "chunk": "text", "document_outline": "O",
               "domain": "D", "seed_context": "S", "seed_qna": [{"question": "Q?", "answer": "A."}]}
     for source in sources:
-        for _ in range(2):  # first compiled, then from the cache
-            assert prompts._compiled(source).render(values) == prompts.environment().from_string(source).render(**values)
+        for sandboxed in (False, True):
+            expected = prompts.environment(sandboxed).from_string(source).render(**values)
+            for _ in range(2):  # first compiled, then from the cache
+                assert prompts._compiled(source, sandboxed).render(values) == expected
+
+
+def test_shipped_templates_render_plain_and_a_user_folder_in_the_sandbox(tmp_path: Path) -> None:
+    """The shipped templates are labgen's own (a plain environment, fast); a folder the user supplies is
+    rendered in Jinja's sandbox, where reaching into Python's internals is refused with a clear error."""
+    assert prompts.get_template("judge_pair").sandboxed is False
+    (tmp_path / "probe.yaml").write_text(
+        "id: probe\nvariables: [name]\nmessages:\n  - role: user\n    content: \"{{ name.__class__.__mro__ }}\"\n")
+    user = prompts.get_template("probe", tmp_path)
+    assert user.sandboxed is True
+    with pytest.raises(ConfigError, match="failed to render.*unsafe"):
+        user.render(name="x")
+    plain = prompts.load_template_file(tmp_path / "probe.yaml", sandboxed=False)
+    assert "object" in plain.render(name="x")[0]["content"]

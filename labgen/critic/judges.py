@@ -8,6 +8,7 @@ failing Verdict that carries the raw text, so nothing is dropped without a reaso
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from labgen.critic.confidence import binary_class, score_class, verdict_distribution
@@ -149,7 +150,13 @@ def get_judge(name: str, config: CriticConfig | None = None) -> Judge:
     """The shipped judge of that name (one of JUDGE_NAMES), with thresholds from config."""
     if name not in JUDGE_NAMES:
         raise ConfigError(f"no judge named {name!r}", hint=f"judges: {', '.join(JUDGE_NAMES)}")
-    config = config or DEFAULT_CONFIG
+    return _judge(name, config or DEFAULT_CONFIG, get_template(name))
+
+
+@lru_cache(maxsize=256)
+def _judge(name: str, config: CriticConfig, template: Template) -> Judge:
+    """A judge is made once per settings and template (a changed template file is a new Template): it is
+    asked for at every judge request."""
     if name == "judge_pair":
         output_format = OutputFormat("Score", tuple(str(n) for n in range(1, PAIR_SCALE + 1)))
     else:
@@ -159,5 +166,5 @@ def get_judge(name: str, config: CriticConfig | None = None) -> Judge:
                             top_logprobs=config.judge_top_logprobs if config.judge_logprobs else 0,
                             output_format=output_format)
     if name == "judge_pair":
-        return Judge(name, get_template(name), params, float(config.pair_min_score), scale_max=PAIR_SCALE)
-    return Judge(name, get_template(name), params, float(config.judge_min_p_yes))
+        return Judge(name, template, params, float(config.pair_min_score), scale_max=PAIR_SCALE)
+    return Judge(name, template, params, float(config.judge_min_p_yes))

@@ -45,14 +45,24 @@ def iban_valid(candidate: str) -> bool:
     return int(numeric) % 97 == 1
 
 
+_DIGIT = re.compile(r"\d")  # what \d in the patterns matches (any decimal digit)
+# The fewest digits each pattern needs: most texts have too few for any, and a scan of every position
+# by a pattern that starts with a look-behind costs more than counting them.
+_SSN_DIGITS, _CARD_DIGITS, _IBAN_DIGITS, _PHONE_DIGITS = 9, 13, 2, 7
+
+
 def find_pii(text: str) -> list[PiiFinding]:
     """Every piece of obvious personal data in a text."""
     found: list[PiiFinding] = []
-    for match in _EMAIL.finditer(text):
-        found.append(PiiFinding("email", match.group(0)))
-    for match in _SSN.finditer(text):
+    if "@" in text:
+        for match in _EMAIL.finditer(text):
+            found.append(PiiFinding("email", match.group(0)))
+    digit_count = len(_DIGIT.findall(text))
+    if digit_count < _IBAN_DIGITS:
+        return found
+    for match in _SSN.finditer(text) if digit_count >= _SSN_DIGITS else ():
         found.append(PiiFinding("ssn", match.group(0)))
-    for match in _CARD.finditer(text):
+    for match in _CARD.finditer(text) if digit_count >= _CARD_DIGITS else ():
         digits = re.sub(r"\D", "", match.group(0))
         if 13 <= len(digits) <= 19 and len(set(digits)) > 1 and luhn_valid(digits):
             found.append(PiiFinding("card", match.group(0)))
@@ -60,7 +70,7 @@ def find_pii(text: str) -> list[PiiFinding]:
         if iban_valid(match.group(0)):
             found.append(PiiFinding("iban", match.group(0)))
     taken = {f.text for f in found}
-    for match in _PHONE.finditer(text):
+    for match in _PHONE.finditer(text) if digit_count >= _PHONE_DIGITS else ():
         phone = match.group(0)
         if phone not in taken and not any(phone in t or t in phone for t in taken):
             found.append(PiiFinding("phone", phone))

@@ -6,9 +6,9 @@ import re
 from functools import lru_cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-# ASCII characters that are not \w become spaces, then a split leaves the words the regex finds (pieces
-# with other characters still go through it): several times faster on the long prompts that pass here.
-# On bytes, since str.translate is fast only on ASCII text.
+# In ASCII text, characters that are not \w become spaces, then a split leaves the words the regex finds:
+# several times faster on the long prompts that pass here (on bytes: str.translate is slow on str). Other
+# text goes through the regex in one call.
 _NON_WORD_BYTES = bytes(c for c in range(128) if not _WORD.match(chr(c)))
 _SPACES = bytes.maketrans(_NON_WORD_BYTES, b" " * len(_NON_WORD_BYTES))
 
@@ -16,10 +16,9 @@ _SPACES = bytes.maketrans(_NON_WORD_BYTES, b" " * len(_NON_WORD_BYTES))
 def normalized_words(text: str) -> list[str]:
     """The \\w+ words of the lower-cased text."""
     lowered = (text or "").lower()
-    pieces = lowered.encode("utf-8", "surrogatepass").translate(_SPACES).decode("utf-8", "surrogatepass").split()
-    if lowered.isascii():
-        return pieces
-    return [word for piece in pieces for word in ([piece] if piece.isascii() else _WORD.findall(piece))]
+    if not lowered.isascii():  # the regex itself, in one call (a piece at a time costs more)
+        return _WORD.findall(lowered)
+    return lowered.encode("ascii").translate(_SPACES).decode("ascii").split()
 
 
 @lru_cache(maxsize=8192)
@@ -33,7 +32,11 @@ def shingles(text: str, size: int = 3) -> frozenset[tuple[str, ...]]:
 
 def jaccard(a: str, b: str) -> float:
     """Jaccard similarity of two texts' word 3-shingles (1.0 for equal normalised texts)."""
-    left, right = shingles(a), shingles(b)
+    return jaccard_of(shingles(a), shingles(b))
+
+
+def jaccard_of(left: frozenset[tuple[str, ...]], right: frozenset[tuple[str, ...]]) -> float:
+    """jaccard() of two shingle sets already made."""
     if not left or not right:
         return 1.0 if not left and not right else 0.0
     shared = len(left & right)

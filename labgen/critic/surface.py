@@ -10,7 +10,7 @@ import re
 from labgen.critic.confidence import confidence_from_score
 from labgen.critic.pii import find_pii
 from labgen.critic.refusal import find_refusal
-from labgen.critic.similarity import containment, jaccard, normalized_words, shingles
+from labgen.critic.similarity import containment, jaccard, jaccard_of, normalized_words, shingles
 from labgen.records import Verdict
 
 _MIN_ECHO_WORDS = 6  # shorter answers occur in any prompt by chance ("Paris")
@@ -104,12 +104,14 @@ def seed_copy_measure(question: str, answer: str, seed_texts: tuple[str, ...]) -
     """(best similarity, index of that seed text); None without seed texts."""
     if not seed_texts:
         return None
-    pair = f"{question}\n{answer}"
+    pair, answer_shingles = shingles(f"{question}\n{answer}"), shingles(answer)
     best, best_index = 0.0, -1
-    long_question = len(normalized_words(question)) > 3
+    question_shingles = shingles(question) if len(normalized_words(question)) > 3 else None
     for index, seed in enumerate(seed_texts):
-        similarity = max(jaccard(pair, seed), jaccard(question, seed) if long_question else 0.0,
-                         jaccard(answer, seed))
+        seed_shingles = shingles(seed)
+        similarity = max(jaccard_of(pair, seed_shingles),
+                         jaccard_of(question_shingles, seed_shingles) if question_shingles is not None else 0.0,
+                         jaccard_of(answer_shingles, seed_shingles))
         if similarity > best:
             best, best_index = similarity, index
     return best, best_index

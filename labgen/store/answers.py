@@ -49,7 +49,14 @@ def request_key(request: ChatRequest, teacher_identity: dict[str, Any], *, ident
     (`identity_json`: canonical_json(teacher_identity), for a caller that keys many requests)."""
     if identity_json is None:
         identity_json = canonical_json(teacher_identity)
-    return sha256_text(f'{{"format":{STORE_FORMAT},{request.canonical_json},"teacher":{identity_json}}}')
+    # Kept on the request (immutable) with the identity it was made for: the store keys a judge's request
+    # and its record names the same key, one hash of the whole prompt, not two.
+    known = request.__dict__.get("_store_key")
+    if known is not None and known[0] == identity_json:
+        return known[1]
+    key = sha256_text(f'{{"format":{STORE_FORMAT},{request.canonical_json},"teacher":{identity_json}}}')
+    request.__dict__["_store_key"] = (identity_json, key)
+    return key
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,27 @@ class SamplingParams:
         return out
 
 
+_PARAMS_JSON: dict[tuple[Any, ...], tuple[str, str]] = {}  # params but the seed -> JSON before and after it
+
+
+def params_json(params: SamplingParams) -> str:
+    """canonical_json(params.as_dict()): every field, the output format's whole description included.
+
+    A run has a few parameter sets that differ only in their seed, so each set's JSON is made once, cut
+    where the seed goes ("seed" sorts after every key before it, nested ones included)."""
+    key = (params.temperature, params.top_p, params.max_tokens, params.stop, params.n, params.logprobs,
+           params.top_logprobs, params.output_format)
+    parts = _PARAMS_JSON.get(key)
+    if parts is None:
+        if len(_PARAMS_JSON) >= 1024:
+            _PARAMS_JSON.clear()
+        before, found, after = canonical_json({**params.as_dict(), "seed": 0}).partition('"seed":0')
+        assert found, "the seed field is missing from the parameters' JSON"
+        parts = _PARAMS_JSON[key] = (before + '"seed":', after)
+    seed = params.seed
+    return f"{parts[0]}{str(seed) if type(seed) is int else canonical_json(seed)}{parts[1]}"
+
+
 @dataclass(frozen=True)
 class ChatRequest:
     messages: tuple[Message, ...]
@@ -127,8 +148,7 @@ class ChatRequest:
     def canonical_json(self) -> str:
         """`"messages":...,"params":...` in canonical JSON: what the teacher sees, the body of the answer
         store's key."""
-        params = self.params.as_dict()  # every field, the output format's whole description included
-        return f'"messages":{self.messages_json},"params":{canonical_json(params)}'
+        return f'"messages":{self.messages_json},"params":{params_json(self.params)}'
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,9 @@ def test_lexical_support_fails_an_answer_that_invents_facts() -> None:
     ("Pay with card 4111 1111 1111 1111.", "card"),
     ("Her SSN is 078-05-1120.", "ssn"),
     ("Transfer it to GB82 WEST 1234 5698 7654 32.", "iban"),
+    # the fewest digits each pattern takes (find_pii skips a pattern for a text with fewer)
+    ("Dial +1 23 45 67 tonight.", "phone"),
+    ("Card 4222222222222 was charged.", "card"),
 ])
 def test_personal_data_fails(text: str, kind: str) -> None:
     found = verdicts(answer=text)["pii"]
@@ -123,6 +126,7 @@ def test_personal_data_fails(text: str, kind: str) -> None:
     "Card 4111 1111 1111 1112 fails the Luhn check.",
     "The 2019-2020 season ran from 12-08-2019 to 1-1-2020 with 380 matches.",
     "ISBN 978-3-16-148410-0 identifies the book.",
+    "Dial +1 23 45 6 tonight.",
 ])
 def test_numbers_that_are_not_personal_data_pass(text: str) -> None:
     assert verdicts(answer=text)["pii"].passed

@@ -11,10 +11,14 @@ import sys
 import time
 from pathlib import Path
 
-from labgen.hashing import content_hash
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from labgen.hashing import canonical_json, content_hash
 from labgen.store import AnswerStore, StoredTeacher, request_key
 from labgen.store.answers import STORE_FORMAT
-from labgen.teachers.base import ChatRequest, Choice, Completion, SamplingParams, TokenLogprob
+from labgen.teachers.base import (ChatRequest, Choice, Completion, ListFormat, OutputFormat, SamplingParams, TokenLogprob,
+                                  params_json)
 from tests.fakes import FakeTeacher
 
 
@@ -48,6 +52,23 @@ def test_key_is_the_content_hash_of_the_documented_fields() -> None:
     # the key the code before this change gave this request:
     assert request_key(_request(), {"backend": "fake", "model": "m"}) == (
         "f5a379f064117f2e7a420138ceb43a29f9b130428213890427f2cd146544edb0")
+
+
+
+@settings(max_examples=300, deadline=None)
+@given(temperature=st.floats(0, 2), max_tokens=st.integers(1, 4096), stop=st.lists(st.text(max_size=3), max_size=2),
+       seed=st.one_of(st.none(), st.integers(-2**63, 2**63)), n=st.integers(1, 3), logprobs=st.booleans(),
+       fmt=st.one_of(st.none(), st.builds(OutputFormat, st.text(max_size=8), st.lists(st.text(max_size=5), max_size=3).map(tuple)),
+                     st.builds(ListFormat, st.integers(1, 9), st.lists(st.text(max_size=5), max_size=2).map(tuple))))
+def test_the_parameters_json_made_once_per_set_is_their_canonical_json(temperature: float, max_tokens: int,
+                                                                        stop: list[str], seed: int | None, n: int,
+                                                                        logprobs: bool, fmt: object) -> None:
+    """The store key's parameters are encoded once per set and the seed put in: the same text as encoding
+    them whole, whatever the values (labels with quotes, a "seed" inside a stop string, no seed)."""
+    params = SamplingParams(temperature=temperature, max_tokens=max_tokens, stop=tuple(stop), seed=seed, n=n,
+                            logprobs=logprobs, output_format=fmt)  # type: ignore[arg-type]
+    for _ in range(2):  # made, then from the cache
+        assert params_json(params) == canonical_json(params.as_dict())
 
 
 async def _write_and_read(store: AnswerStore, count: int) -> list[str | None]:
