@@ -17,9 +17,13 @@ def sha256_text(text: str) -> str:
     return sha256_bytes(text.encode("utf-8", "surrogatepass"))
 
 
+# json.dumps with these settings makes a new encoder at every call; one is enough (encode keeps no state).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no whitespace: equal values give equal strings."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 def content_hash(value: Any) -> str:

@@ -39,6 +39,7 @@ CREATE INDEX IF NOT EXISTS answers_last_used ON answers(last_used);
 """
 _TOUCH_AFTER_S = 3600.0  # a hit refreshes last_used at most this often (reads stay reads)
 _BATCH = 500  # keys per lookup of get_many (SQLite allows 32766 parameters)
+_PAYLOAD = json.JSONEncoder(ensure_ascii=False)  # json.dumps(..., ensure_ascii=False), its encoder made once
 
 
 def request_key(request: ChatRequest, teacher_identity: dict[str, Any], *, identity_json: str | None = None) -> str:
@@ -241,7 +242,7 @@ def _enable_wal(conn: sqlite3.Connection, deadline: float) -> None:
 
 
 def _row(key: str, completion: Completion, now: float) -> tuple[Any, ...]:
-    payload = json.dumps([_choice_dict(c) for c in completion.choices], ensure_ascii=False)
+    payload = _PAYLOAD.encode([_choice_dict(c) for c in completion.choices])
     return (key, completion.model or "", completion.request.stage, now, now, completion.prompt_tokens,
             completion.completion_tokens, payload)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Protocol, runtime_checkable
 
 from labgen.hashing import canonical_json
@@ -138,17 +137,26 @@ class ChatRequest:
     stage: str = "default"  # call site, for accounting
     tag: Any = None  # caller's handle to match the completion back; never sent to the model
 
-    @cached_property
+    # Encoded on first use and kept in the instance (the request is immutable). Not functools.cached_property:
+    # on Python 3.11 it takes a lock at every read, and these are read in the hot path of every request.
+    @property
     def messages_json(self) -> str:
-        """The messages in canonical JSON (labgen.hashing), encoded on first use and kept (the request is
-        immutable): the answer store's key and an OpenAI request body are made of it."""
-        return canonical_json(list(self.messages))
+        """The messages in canonical JSON (labgen.hashing): the answer store's key and an OpenAI request body
+        are made of it."""
+        known = self.__dict__.get("messages_json")
+        if known is None:
+            known = self.__dict__["messages_json"] = canonical_json(list(self.messages))
+        return known
 
-    @cached_property
+    @property
     def canonical_json(self) -> str:
         """`"messages":...,"params":...` in canonical JSON: what the teacher sees, the body of the answer
         store's key."""
-        return f'"messages":{self.messages_json},"params":{params_json(self.params)}'
+        known = self.__dict__.get("canonical_json")
+        if known is None:
+            known = self.__dict__["canonical_json"] = \
+                f'"messages":{self.messages_json},"params":{params_json(self.params)}'
+        return known
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,14 @@ def chat_payload(request: ChatRequest, model: str, *, messages: bool = True) -> 
     return body
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # what json.dumps would make per call
+
+
 def encode_body(payload: dict[str, Any], request: ChatRequest) -> bytes:
     """A request body as compact UTF-8 JSON: `payload` (chat_payload without messages) and the request's
     messages as the JSON it already holds (ChatRequest.messages_json, which its store key is made of too)."""
     try:
-        head = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        head = _COMPACT.encode(payload)
         return f'{head[:-1]},"messages":{request.messages_json}}}'.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate (from a teacher's "\ud800"): escaped, as JSON allows
         return json.dumps({**payload, "messages": list(request.messages)}, separators=(",", ":")).encode("ascii")
