@@ -102,10 +102,10 @@ class Template:
 
     def render(self, **variables: Any) -> tuple[dict[str, str], ...]:
         """Render to chat messages. Missing or unexpected variables are errors."""
-        given = set(variables)
-        if given != set(self.variables):
-            missing = sorted(set(self.variables) - given)
-            extra = sorted(given - set(self.variables))
+        if variables.keys() != self.variables:
+            given = set(variables)
+            missing = sorted(self.variables - given)
+            extra = sorted(given - self.variables)
             raise ConfigError(f"template {self.id!r} rendered with wrong variables "
                               f"(missing {missing}, unexpected {extra})", path=self.path)
         out = []
