@@ -82,3 +82,10 @@ def test_shipped_templates_render_plain_and_a_user_folder_in_the_sandbox(tmp_pat
         user.render(name="x")
     plain = prompts.load_template_file(tmp_path / "probe.yaml", sandboxed=False)
     assert "object" in plain.render(name="x")[0]["content"]
+
+
+def test_rendering_with_missing_or_unexpected_variables_is_an_error_naming_them() -> None:
+    template = prompts.get_template("judge_instruction")  # task_description, seed_examples, question
+    with pytest.raises(ConfigError, match=r"missing \['question'\], unexpected \['answer'\]"):
+        template.render(task_description="Sort", seed_examples=[], answer="A.")
+    assert template.render(task_description="Sort", seed_examples=[], question="Q?")[-1]["content"].endswith("Q?")
