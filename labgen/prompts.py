@@ -1,7 +1,7 @@
 """Prompt templates are data: YAML files in prompts/, rendered by Jinja with StrictUndefined: the shipped ones
-in a plain environment (they are labgen's own code, and in the hot path of every request: the sandbox's
-check of every attribute access cost about a tenth of the request's CPU), a user-supplied folder's in a
-sandboxed one.
+in a plain environment (they are labgen's own code, and in the hot path of every request, where the
+sandbox's check of every attribute access cost a few percent of labgen's CPU), a user-supplied folder's
+in a sandboxed one.
 
 A template file:
 
