@@ -109,6 +109,25 @@ class SamplingParams:
         return out
 
 
+class kept:
+    """functools.cached_property without its lock (Python 3.11 takes one at every read): the value is made on
+    first read and put in the instance's __dict__, where later reads find it before this descriptor. For
+    immutable instances read on the hot path of every request."""
+
+    def __init__(self, make: Any) -> None:
+        self.make = make
+        self.__doc__ = make.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.make(instance)
+        return value
+
+
 _PARAMS_JSON: dict[tuple[Any, ...], tuple[str, str]] = {}  # params but the seed -> JSON before and after it
 
 
@@ -137,26 +156,17 @@ class ChatRequest:
     stage: str = "default"  # call site, for accounting
     tag: Any = None  # caller's handle to match the completion back; never sent to the model
 
-    # Encoded on first use and kept in the instance (the request is immutable). Not functools.cached_property:
-    # on Python 3.11 it takes a lock at every read, and these are read in the hot path of every request.
-    @property
+    @kept
     def messages_json(self) -> str:
-        """The messages in canonical JSON (labgen.hashing): the answer store's key and an OpenAI request body
-        are made of it."""
-        known = self.__dict__.get("messages_json")
-        if known is None:
-            known = self.__dict__["messages_json"] = canonical_json(list(self.messages))
-        return known
+        """The messages in canonical JSON (labgen.hashing), encoded on first use and kept (the request is
+        immutable): the answer store's key and an OpenAI request body are made of it."""
+        return canonical_json(list(self.messages))
 
-    @property
+    @kept
     def canonical_json(self) -> str:
         """`"messages":...,"params":...` in canonical JSON: what the teacher sees, the body of the answer
         store's key."""
-        known = self.__dict__.get("canonical_json")
-        if known is None:
-            known = self.__dict__["canonical_json"] = \
-                f'"messages":{self.messages_json},"params":{params_json(self.params)}'
-        return known
+        return f'"messages":{self.messages_json},"params":{params_json(self.params)}'
 
 
 @dataclass(frozen=True)
