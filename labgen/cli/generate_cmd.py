@@ -57,6 +57,10 @@ def _parse_max_tokens(values: tuple[str, ...]) -> dict[str, int]:
               "the embedded teacher. [default off]")
 @click.option("--max-active-units", type=int, default=None, help="Work units in progress at once "
               "(default: 3/4 of the teacher's in-flight limit, at least 1).")
+@click.option("--check-process/--no-check-process", default=None, help="Run the critic's checks of each "
+              "candidate (and the dedup of top-up decisions) in a second process, where their CPU does not hold up "
+              "the requests to the teacher; same output either way. [default: on when labgen may use 2 cores or more, "
+              "except with the embedded teacher]")
 @click.option("--no-dedup", is_flag=True, help="Skip exact and near-duplicate removal at the end.")
 @click.option("--decontaminate", multiple=True, type=click.Path(dir_okay=False, exists=True),
               help="Evaluation JSONL whose items must not appear in the output (repeatable).")
@@ -94,7 +98,8 @@ def generate(taxonomy: Path, out_dir: Path, seed: int | None, changed: bool, bas
     if given and executor.lower() != "ray":
         raise UsageError(f"{given[0]} needs --executor ray", hint="add --executor ray to run on a Ray cluster")
     scale = {name: kwargs.pop(name) for name in ("target_per_seed", "per_request", "max_rounds", "max_units_per_leaf",
-                                                 "prompt_seeds", "chunk_tokens", "context_window", "max_active_units")}
+                                                 "prompt_seeds", "chunk_tokens", "context_window", "max_active_units",
+                                                 "check_process")}
     from labgen.dedup.config import dedup_config_from_file
 
     cluster = None

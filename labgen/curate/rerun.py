@@ -26,7 +26,8 @@ from labgen.generate.config import GenerateConfig
 from labgen.teachers.base import Teacher
 
 # GenerateConfig settings that curation applies; every other one shapes what is generated.
-CURATION_SETTINGS = ("critic", "system_prompt", "dedup", "decontaminate", "max_active_units", "abort_after_failures")
+CURATION_SETTINGS = ("critic", "system_prompt", "dedup", "decontaminate", "max_active_units", "check_process",
+                     "abort_after_failures")
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,10 @@ class GenerateConfig:
     critic: CriticConfig = DEFAULT_CRITIC.with_overrides(judge_logprobs=False)
     leaf_overrides: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()  # (leaf glob, settings)
     max_active_units: int | None = None  # None: 3/4 of the teacher's in-flight limit (at least 1)
+    # Candidates' checks and top-up dedup in a second process (check_process.py), where they do not hold up
+    # the requests; None: when this process may use two cores or more and the teacher is not the embedded
+    # one. Same output either way.
+    check_process: bool | None = None
     dedup: bool = True
     decontaminate: tuple[str, ...] = ()
     abort_after_failures: int = 16  # this many teacher failures in a row, with no success yet, stop the run
@@ -132,6 +136,8 @@ class GenerateConfig:
                      "chunk_tokens"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"generate setting {name} must be at least 1, got {getattr(self, name)}")
+        if self.check_process not in (None, True, False):
+            raise ConfigError(f"check_process must be true, false or null (automatic), got {self.check_process!r}")
         if self.target_per_seed <= 0:
             raise ConfigError(f"target_per_seed must be positive, got {self.target_per_seed}")
         if self.chunk_overlap_tokens < 0 or self.chunk_overlap_tokens >= self.chunk_tokens:
@@ -149,7 +155,8 @@ class GenerateConfig:
 
 _FILE_KEYS = {"seed", "target_per_seed", "per_request", "max_rounds", "contexts_per_round", "questions_per_context",
               "max_units_per_leaf", "prompt_seeds", "answer_styles", "chunk_tokens", "chunk_overlap_tokens",
-              "context_window", "system_prompt", "max_active_units", "max_tokens", "leaves", "critic"}
+              "context_window", "system_prompt", "max_active_units", "check_process", "max_tokens", "leaves",
+              "critic"}
 
 
 # The embedded teacher's defaults (others: GenerateConfig's). Its out-of-the-box run is a demo on a CPU,

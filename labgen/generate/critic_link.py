@@ -1,6 +1,6 @@
 """The generate side of the critic contract: deterministic checks and the combined critic record.
 
-Kept in one module so the pipeline stages depend on the critic through two functions only.
+Kept in one module so the pipeline stages depend on the critic through these functions only.
 """
 
 from __future__ import annotations
@@ -11,17 +11,18 @@ from labgen.critic.config import CriticConfig
 from labgen.records import Verdict
 
 if TYPE_CHECKING:
-    from labgen.critic.checks import Measured
+    from labgen.critic.checks import CheckInput
 
 
-def measured_checks(*, question: str, answer: str, context: str | None, finish_reason: str | None,
-                    prompt_text: str, seed_texts: tuple[str, ...], config: CriticConfig) -> list[Measured]:
-    """The critic's token-free checks on one pair (empty, truncated, refusal, echo, seed copy, support...), each
-    verdict with the measure a new threshold decides again (kept in the sample record)."""
-    from labgen.critic.checks import CheckInput, measure_checks
+def check_input(*, question: str, answer: str, context: str | None, finish_reason: str | None, prompt_text: str,
+                seed_texts: tuple[str, ...]) -> CheckInput:
+    """One pair as the critic's token-free checks take it (empty, truncated, refusal, echo, seed copy,
+    support...); `measure_checks` of it gives each verdict with the measure a new threshold decides again
+    (kept in the sample record)."""
+    from labgen.critic.checks import CheckInput
 
-    return measure_checks(CheckInput(question=question, answer=answer, context=context, finish_reason=finish_reason,
-                                     prompt_text=prompt_text, seed_texts=seed_texts), config)
+    return CheckInput(question=question, answer=answer, context=context, finish_reason=finish_reason,
+                      prompt_text=prompt_text, seed_texts=seed_texts)
 
 
 def critic_summary(verdicts: list[Verdict]) -> dict[str, Any]:

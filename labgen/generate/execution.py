@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labgen.dedup.config import DedupConfig
 from labgen.errors import TeacherError
@@ -31,6 +31,9 @@ from labgen.generate.unit_work import RunInfo, UnitWork
 from labgen.generate.units import UnitStore, WorkUnit
 from labgen.taxonomy.leaf import FREEFORM_SKILL, GROUNDED_SKILL, KNOWLEDGE
 from labgen.teachers.base import Completion, Teacher
+
+if TYPE_CHECKING:
+    from labgen.generate.check_process import CheckProcess
 
 UNIT_RUNNERS: dict[str, Callable[[UnitWork], Awaitable[None]]] = {
     FREEFORM_SKILL: run_freeform_unit,
@@ -55,6 +58,7 @@ class RunState:
     # leaf's task returns, so those files have one writer.
     finish_here: bool = True
     answer_path: Path | None = None  # the run's answer store (None: none)
+    checks: CheckProcess | None = None  # where candidates' checks and top-up dedup run (None: this process)
     results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     remaining: dict[str, int] = field(default_factory=dict)
     units: dict[str, list[WorkUnit]] = field(default_factory=dict)  # planned and top-up units of each leaf
@@ -153,7 +157,8 @@ async def _run_unit(state: RunState, plan: LeafPlan, unit: WorkUnit, slots: asyn
         state.progress.unit_started(leaf.path)
         started = time.monotonic()
         work = UnitWork(teacher=state.teacher, config=state.config, leaf=leaf, unit=unit, run=state.info,
-                        on_drop=lambda: state.progress.dropped(leaf.path), on_completion=state.on_completion)
+                        on_drop=lambda: state.progress.dropped(leaf.path), on_completion=state.on_completion,
+                        checks=state.checks)
         await UNIT_RUNNERS[leaf.kind](work)
         result = unit_result(work, time.monotonic() - started)
         # fsync'ing writes run in a worker thread, so the event loop keeps feeding the teacher meanwhile.
@@ -203,7 +208,8 @@ def _top_up_units(state: RunState, plan: LeafPlan) -> tuple[WorkUnit, ...]:
         return ()
     units = state.units[path]
     ordered = sorted(state.results[path], key=lambda result: result["index"])
-    progress = leaf_progress(plan.leaf, [unit_kept_fields(result) for result in ordered], state.dedup or DedupConfig())
+    count = leaf_progress if state.checks is None else state.checks.leaf_progress
+    progress = count(plan.leaf, [unit_kept_fields(result) for result in ordered], state.dedup or DedupConfig())
     wanted = top_up_wanted(progress, plan.target, state.top_ups[path])
     return plan.extra_units(max(unit.index for unit in units) + 1, wanted)
 

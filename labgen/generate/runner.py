@@ -20,6 +20,8 @@ from labgen import __version__
 from labgen.curate.writer import LeafCounts, write_run
 from labgen.dedup.config import DedupConfig
 from labgen.errors import TeacherError
+from labgen.generate.check_process import CheckProcess
+from labgen.generate.check_process import wanted as wanted_check_process
 from labgen.generate.config import GenerateConfig
 from labgen.generate.execution import RunState, execute
 from labgen.generate.output import remove_leaf_output
@@ -92,6 +94,8 @@ def generate(taxonomy: Path, out_dir: Path, teacher: Teacher, config: GenerateCo
     state = RunState(teacher=teacher, config=config, store=UnitStore(out_dir), info=info, progress=progress,
                      out_dir=out_dir, abort_after=config.abort_after_failures, dedup=dedup,
                      answer_path=None if stored is None else stored.store.path)
+    if executor is None and wanted_check_process(config.check_process, teacher.backend):
+        state.checks = CheckProcess(teacher.notice)
     try:
         if executor is None:
             asyncio.run(execute(plans, state))

@@ -33,24 +33,62 @@ def leaf_progress(leaf: Any, units: Sequence[tuple[int, Sequence[dict[str, Any]]
                   dedup: DedupConfig) -> LeafProgress:
     """Count a leaf's kept and deduplicated samples. `leaf`: a Leaf or the run's LeafInfo (path, kind,
     seed examples); `units`: in unit order, each unit's target and its kept samples' fields."""
-    from labgen.dedup import find_duplicates, seeds_from_leaves
-    from labgen.dedup.seeds import sample_item, seed_item
-
-    rows = [{**fields, "kind": leaf.kind} for _, kept in units for fields in kept]
-    seeds = [seed_item(seed, leaf.path) for seed in seeds_from_leaves([leaf]).get(leaf.path, [])]
-    items = seeds + [sample_item(row, leaf.path) for row in rows]
-    config = replace(dedup, across_leaves=False)
+    items, seeds, config = _dedup_input(leaf, units, dedup)
     # The run's curation pass replays every top-up decision the run made on the same items: count each once.
-    key = content_hash([config.as_dict(), len(seeds), [(i.text, i.scope, i.namespace, i.reference) for i in items]])
+    key = _input_key(items, seeds, config)
     removed = _REMOVED.get(key)
     if removed is None:
-        removed = sum(1 for index in find_duplicates(items, config) if index >= len(seeds))
-        with _REMOVED_LOCK:  # top-up decisions run in worker threads
-            _REMOVED[key] = removed
-            while len(_REMOVED) > _REMEMBERED:
-                _REMOVED.popitem(last=False)
+        removed = _removed(items, seeds, config)
+        _remember(key, removed)
+    return _progress(units, removed)
+
+
+def counted_progress(leaf: Any, units: Sequence[tuple[int, Sequence[dict[str, Any]]]],
+                     dedup: DedupConfig) -> tuple[str, LeafProgress]:
+    """leaf_progress counted afresh, with the key its count is remembered by (`remember_progress`): what
+    the run's check process computes for the process that makes the decision."""
+    items, seeds, config = _dedup_input(leaf, units, dedup)
+    return _input_key(items, seeds, config), _progress(units, _removed(items, seeds, config))
+
+
+def remember_progress(key: str, progress: LeafProgress) -> None:
+    """Keep a count made elsewhere (counted_progress) for leaf_progress to find."""
+    _remember(key, progress.kept - progress.unique)
+
+
+def _dedup_input(leaf: Any, units: Sequence[tuple[int, Sequence[dict[str, Any]]]],
+                 dedup: DedupConfig) -> tuple[list[Any], int, DedupConfig]:
+    """(the seeds' and kept samples' dedup items, how many are seeds, the config of dedup within the leaf)."""
+    from labgen.dedup import seeds_from_leaves
+    from labgen.dedup.seeds import sample_item, seed_item
+
+    seeds = [seed_item(seed, leaf.path) for seed in seeds_from_leaves([leaf]).get(leaf.path, [])]
+    samples = [sample_item({**fields, "kind": leaf.kind}, leaf.path) for _, kept in units for fields in kept]
+    return seeds + samples, len(seeds), replace(dedup, across_leaves=False)
+
+
+def _input_key(items: list[Any], seeds: int, config: DedupConfig) -> str:
+    return content_hash([config.as_dict(), seeds, [(i.text, i.scope, i.namespace, i.reference) for i in items]])
+
+
+def _removed(items: list[Any], seeds: int, config: DedupConfig) -> int:
+    """Kept samples (not seeds) that dedup removes."""
+    from labgen.dedup import find_duplicates
+
+    return sum(1 for index in find_duplicates(items, config) if index >= seeds)
+
+
+def _remember(key: str, removed: int) -> None:
+    with _REMOVED_LOCK:  # top-up decisions run in worker threads
+        _REMOVED[key] = removed
+        while len(_REMOVED) > _REMEMBERED:
+            _REMOVED.popitem(last=False)
+
+
+def _progress(units: Sequence[tuple[int, Sequence[dict[str, Any]]]], removed: int) -> LeafProgress:
+    kept = sum(len(kept) for _, kept in units)
     capped = any(len(kept) < target for target, kept in units)
-    return LeafProgress(kept=len(rows), unique=len(rows) - removed, capped=capped)
+    return LeafProgress(kept=kept, unique=kept - removed, capped=capped)
 
 
 # content hash of a leaf's dedup input -> how many of its samples dedup removes (a small value per entry)

@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from labgen.critic.checks import measure_checks
 from labgen.critic.config import CriticConfig
+from labgen.critic.judges import get_judge
+from labgen.curate.record import PERMANENT, TRANSIENT, JudgeMark
 from labgen.errors import PipelineError
+from labgen.generate.critic_link import check_input
 from labgen.generate.config import GenerateConfig
 from labgen.generate.filters import Candidate, Ledger, Slot
 from labgen.generate.parsing import Unparsed
@@ -22,8 +26,12 @@ from labgen.generate.units import WorkUnit, request_seed
 from labgen.hashing import canonical_json
 from labgen.prompts import get_template
 from labgen.records import Verdict
+from labgen.store.answers import request_key
 from labgen.taxonomy.leaf import Leaf
 from labgen.teachers.base import Accounting, ChatRequest, Completion, Teacher
+
+if TYPE_CHECKING:
+    from labgen.generate.check_process import CheckProcess
 
 
 @dataclass(frozen=True)
@@ -43,8 +51,10 @@ class RunInfo:
 class UnitWork:
     def __init__(self, *, teacher: Teacher, config: GenerateConfig, leaf: Leaf, unit: WorkUnit, run: RunInfo,
                  on_drop: Callable[[], None] | None = None,
-                 on_completion: Callable[[Completion], None] | None = None) -> None:
+                 on_completion: Callable[[Completion], None] | None = None,
+                 checks: CheckProcess | None = None) -> None:
         self.teacher = teacher
+        self.checks = checks  # where the deterministic checks run (None: here)
         self.config = config
         self.leaf = leaf
         self.unit = unit
@@ -108,10 +118,6 @@ class UnitWork:
 
     async def judge(self, name: str, candidate: Candidate, **fields: Any) -> bool:
         """Run one teacher judge on the candidate; the Ledger keeps or drops it on the verdict."""
-        from labgen.critic.judges import get_judge
-        from labgen.curate.record import PERMANENT, TRANSIENT, JudgeMark
-        from labgen.store.answers import request_key
-
         self._require_declared(name)
         judge = get_judge(name, self.critic_config)
         params = replace(judge.params, seed=request_seed(self.run.seed, self._seed_key, name,
@@ -136,7 +142,7 @@ class UnitWork:
         """Take the candidate through declared judge and check steps in order; False at the first drop."""
         for step in steps:
             if step.role == CHECKS:
-                passed = self.check(candidate, finish_reason=finish_reason, prompt_text=prompt_text)
+                passed = await self.check(candidate, finish_reason=finish_reason, prompt_text=prompt_text)
             else:
                 passed = await self.judge(step.name, candidate, **self.step_inputs(step, candidate))
             if not passed:
@@ -153,13 +159,14 @@ class UnitWork:
             values["context"] = ""
         return {name: values[name] for name in step.inputs}
 
-    def check(self, candidate: Candidate, *, finish_reason: str | None, prompt_text: str) -> bool:
-        """The critic's deterministic checks (no tokens) on a candidate pair, before any judge is paid."""
-        from labgen.generate.critic_link import measured_checks
-
-        marks = measured_checks(question=candidate.question or "", answer=candidate.answer or "",
-                                context=candidate.context, finish_reason=finish_reason,
-                                prompt_text=prompt_text, seed_texts=self.seed_texts, config=self.critic_config)
+    async def check(self, candidate: Candidate, *, finish_reason: str | None, prompt_text: str) -> bool:
+        """The critic's deterministic checks (no tokens) on a candidate pair, before any judge is paid: in
+        the run's check process when it has one (check_process.py), else here."""
+        item = check_input(question=candidate.question or "", answer=candidate.answer or "",
+                           context=candidate.context, finish_reason=finish_reason, prompt_text=prompt_text,
+                           seed_texts=self.seed_texts)
+        config = self.critic_config
+        marks = measure_checks(item, config) if self.checks is None else await self.checks.measure(item, config)
         candidate.finish_reason = finish_reason
         candidate.checks = marks
         return self._decide(candidate, [mark.verdict for mark in marks])

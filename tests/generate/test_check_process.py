@@ -1,0 +1,142 @@
+"""The critic's checks and top-up dedup in a process of their own (labgen/generate/check_process.py): the
+same files as checking in the run's process, the worker killed mid-run or sent Ctrl-C, and the setting."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+import labgen.critic.checks
+import labgen.dedup
+from labgen.critic.checks import CheckInput, measure_checks
+from labgen.critic.config import DEFAULT_CONFIG
+from labgen.dedup.config import DedupConfig
+from labgen.errors import ConfigError
+from labgen.generate import GenerateConfig, generate
+from labgen.generate import check_process
+from labgen.generate.check_process import CheckProcess
+from labgen.generate.config import config_from_file
+from labgen.generate.top_up import leaf_progress
+from labgen.taxonomy.leaf import FREEFORM_SKILL
+from labgen.teachers.config import TeacherConfig, build_teacher
+from tests.generate.conftest import build_taxonomy
+from tests.generate.stage_server import StageServer
+from tests.generate.test_cli_resume import snapshot
+
+ITEMS = [CheckInput(question=f"Write a short line about the sea, number {i}.",
+                    answer="As I said, the sea is dark tonight." if i % 3 else "I'm sorry, but I can't help with that.",
+                    context=None if i % 2 else "The sea is dark at night and the waves are high.",
+                    finish_reason="stop", prompt_text="Write a short line about the sea.",
+                    seed_texts=("Write a line about the sea\nThe sea is dark tonight.",)) for i in range(12)]
+
+
+def worker_pid(checks: CheckProcess) -> int:
+    assert checks.pool is not None
+    return int(checks.pool.submit(os.getpid).result(timeout=60))
+
+
+async def measured(checks: CheckProcess, items: list[CheckInput]) -> list[list]:
+    return list(await asyncio.gather(*(checks.measure(item, DEFAULT_CONFIG) for item in items)))
+
+
+def run(taxonomy: Path, out: Path, server: StageServer, **settings: object) -> dict:
+    teacher = build_teacher(TeacherConfig(backend="openai", urls=(server.base_url,), max_in_flight=8, max_retries=1))
+    try:
+        generate(taxonomy, out, teacher, GenerateConfig(target_per_seed=3.0, seed=7, **settings))
+    finally:
+        teacher.close()
+    parameters = json.loads((out / "run.json").read_text())["parameters"]
+    return {key: value for key, value in parameters.items() if key != "check_process"}
+
+
+@pytest.fixture(scope="module")
+def taxonomy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_taxonomy(tmp_path_factory.mktemp("checks") / "taxonomy")
+
+
+@pytest.fixture(scope="module")
+def reference(taxonomy: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
+    """A run that checks every candidate in its own process: (its files, its run.json parameters)."""
+    out = tmp_path_factory.mktemp("checks") / "in-process"
+    with StageServer(latency_s=0.002) as server:
+        parameters = run(taxonomy, out, server, check_process=False)
+    return snapshot(out), parameters
+
+
+def test_the_check_process_writes_what_checking_here_writes(taxonomy: Path, reference: tuple[dict, dict],
+                                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    here = []  # checks run in this process
+    real = labgen.critic.checks.measure_checks
+    monkeypatch.setattr(labgen.critic.checks, "measure_checks", lambda *a: here.append(1) or real(*a))
+    with StageServer(latency_s=0.002) as server:
+        parameters = run(taxonomy, tmp_path / "out", server, check_process=True)
+    assert here == []  # every candidate was checked by the worker
+    assert (snapshot(tmp_path / "out"), parameters) == reference
+    assert any(b'"verdicts"' in data for data in reference[0].values())  # the files do hold checks' verdicts
+
+
+def test_a_check_process_killed_mid_run_costs_nothing(taxonomy: Path, reference: tuple[dict, dict], tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    real = CheckProcess.measure
+    calls = []
+
+    async def measure(self: CheckProcess, item: CheckInput, config: object) -> list:
+        calls.append(1)
+        if len(calls) == 6:  # a few candidates in: the worker is killed, batches may be on their way
+            os.kill(worker_pid(self), signal.SIGKILL)
+        return await real(self, item, config)
+
+    monkeypatch.setattr(CheckProcess, "measure", measure)
+    with caplog.at_level(logging.WARNING, logger="labgen.teachers"), StageServer(latency_s=0.002) as server:
+        parameters = run(taxonomy, tmp_path / "out", server, check_process=True)
+    assert len(calls) > 6
+    assert (snapshot(tmp_path / "out"), parameters) == reference
+    assert "the check process stopped" in caplog.text and "same results" in caplog.text
+    fresh = CheckProcess(lambda text: None)  # the next run gets a new worker
+    assert asyncio.run(measured(fresh, ITEMS)) == [measure_checks(item) for item in ITEMS]
+
+
+def test_the_worker_ignores_ctrl_c_and_answers_as_the_checks_do() -> None:
+    notices: list[str] = []
+    checks = CheckProcess(notices.append)
+    pid = worker_pid(checks)
+    os.kill(pid, signal.SIGINT)  # what a terminal's Ctrl-C sends the whole process group
+    assert asyncio.run(measured(checks, ITEMS)) == [measure_checks(item) for item in ITEMS]
+    assert worker_pid(checks) == pid and notices == []
+
+
+def test_a_top_up_count_from_the_worker_is_remembered_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    leaf = SimpleNamespace(path="skills/worker_memo", kind=FREEFORM_SKILL, seed_examples=())
+    kept = [{"question": "Write a line about the moon at night.", "answer": "The moon is bright."},
+            {"question": "Write a line about the moon at night!", "answer": "The moon is bright."},
+            {"question": "Name a fruit that is red.", "answer": "A cherry."}]
+    counted = CheckProcess(lambda text: None).leaf_progress(leaf, [(3, kept)], DedupConfig())
+    assert (counted.kept, counted.unique, counted.capped) == (3, 2, False)
+    calls = []
+    real = labgen.dedup.find_duplicates
+    monkeypatch.setattr(labgen.dedup, "find_duplicates", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert leaf_progress(leaf, [(3, kept)], DedupConfig()) == counted and calls == []  # the curation pass's replay
+    assert leaf_progress(leaf, [(4, kept[:2])], DedupConfig()).capped and calls == [1]
+
+
+def test_the_setting_from_the_file_and_automatic_by_cores_and_teacher(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config_file = tmp_path / "labgen.yaml"
+    config_file.write_text("generate:\n  check_process: false\n", encoding="utf-8")
+    assert config_from_file(config_file).check_process is False
+    config_file.write_text("generate:\n  check_process: sometimes\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="check_process must be true, false or null"):
+        config_from_file(config_file)
+    monkeypatch.setattr(check_process, "usable_cores", lambda: 1)
+    assert not check_process.wanted(None, "openai") and check_process.wanted(True, "openai")
+    monkeypatch.setattr(check_process, "usable_cores", lambda: 2)
+    assert check_process.wanted(None, "openai") and check_process.wanted(None, "vllm")
+    assert not check_process.wanted(False, "openai")
+    assert not check_process.wanted(None, "local") and check_process.wanted(True, "local")  # the embedded teacher
