@@ -2,7 +2,8 @@
 
 `labgen generate` runs as a subprocess on the example taxonomy (taxonomy/) against the scripted stage
 server (tests/generate/stage_server.py) in a process of its own, so the server's CPU is not counted;
-labgen's CPU is the generate process's user + system time (resource.getrusage of the child). Printed,
+labgen's CPU is the generate process's user + system time (resource.getrusage of the child), its check
+process's included (check_process.py: a child of it, waited for when it exits). Printed,
 all measured in this run, each figure beside the load average of the moment:
   - zero latency: CPU ms per request end to end (start-up, planning, rendering, parsing, checks, HTTP,
     answer store, writes, dedup), and per request beyond a --dry-run's CPU (start-up and planning);
@@ -20,6 +21,7 @@ printed by module group and the top functions.
 
     .venv/bin/python bench/client_cpu.py                       # about 3-5 minutes on 2 cores
     .venv/bin/python bench/client_cpu.py --baseline main       # before/after, about 8-12 minutes
+    .venv/bin/python bench/client_cpu.py --baseline main --rounds 1 --limits 256 --latency-rounds 5
     .venv/bin/python bench/client_cpu.py --profile /tmp/gen.prof --skip-latency
 """
 
@@ -29,10 +31,11 @@ import argparse
 import io
 import json
 import os
-import re
 import pstats
+import re
 import resource
 import socket
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -209,6 +212,8 @@ def main() -> None:
     parser.add_argument("--limits", default="32,64,256", help="in-flight limits of the latency runs")
     parser.add_argument("--baseline", metavar="REF", help="also measure the code of this git ref, taking turns")
     parser.add_argument("--rounds", type=int, default=2, help="zero-latency runs of each tree (with --baseline)")
+    parser.add_argument("--latency-rounds", type=int, default=1, help="runs of each tree at each limit, taking "
+                        "turns; more than one prints each run's share of the limit and the median")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--profile", metavar="FILE", help="also run once under cProfile and print where time goes")
     args = parser.parse_args()
@@ -260,19 +265,27 @@ def main() -> None:
                 trees[0].cpu(PROFILED + [args.profile] + generate_command(args, server.url, Path(tmp) / "prof",
                                                                           args.max_in_flight))
         if not args.skip_latency:
+            shares: dict[tuple[str, int], list[float]] = defaultdict(list)
             for limit in (int(x) for x in args.limits.split(",")):
-                for tree in trees:
-                    with Server(args.latency) as server:
-                        cpu, wall, _ = tree.cpu(LABGEN + generate_command(args, server.url,
-                                                                          Path(tmp) / f"lat-{limit}-{trees.index(tree)}", limit))
-                        stats = server.stats()
-                    busy = stats["mean_in_flight_while_work_remains"]
-                    ms = 1000 * cpu / stats["requests"]
-                    print(f"latency {args.latency:g} s, limit {limit}, {tree.name}: mean in flight while work "
-                          f"remains {busy:.1f} ({100 * busy / limit:.0f}% of the limit; over the whole run "
-                          f"{stats['mean_in_flight']:.1f}), peak {stats['max_in_flight']}; {stats['requests']} "
-                          f"requests, {wall:.2f} s wall, {ms:.2f} ms CPU per request (one core's ceiling at that: "
-                          f"{args.latency / (ms / 1000):.0f} in flight); {load()}")
+                for number in range(args.latency_rounds):
+                    for tree in trees if number % 2 == 0 else trees[::-1]:  # take turns: load drifts alike
+                        with Server(args.latency) as server:
+                            out = Path(tmp) / f"lat-{limit}-{trees.index(tree)}-{number}"
+                            cpu, wall, _ = tree.cpu(LABGEN + generate_command(args, server.url, out, limit))
+                            stats = server.stats()
+                        busy = stats["mean_in_flight_while_work_remains"]
+                        shares[tree.name, limit].append(100 * busy / limit)
+                        ms = 1000 * cpu / stats["requests"]
+                        print(f"latency {args.latency:g} s, limit {limit}, {tree.name}: mean in flight while work "
+                              f"remains {busy:.1f} ({100 * busy / limit:.0f}% of the limit; over the whole run "
+                              f"{stats['mean_in_flight']:.1f}), peak {stats['max_in_flight']}; {stats['requests']} "
+                              f"requests, {wall:.2f} s wall, {ms:.2f} ms CPU per request, its check process "
+                              f"included (one core would carry {args.latency / (ms / 1000):.0f} in flight at "
+                              f"that); {load()}")
+                if args.latency_rounds > 1:
+                    print(f"  limit {limit}, share of the limit in flight by round: " + "; ".join(
+                        f"{tree.name} {', '.join(f'{x:.0f}%' for x in shares[tree.name, limit])} (median "
+                        f"{statistics.median(shares[tree.name, limit]):.0f}%)" for tree in trees))
     print(f"{load()} at end")
     if args.profile:
         print_profile(args.profile)
