@@ -241,7 +241,10 @@ class Accounting:
     stages: dict[str, StageCounters] = field(default_factory=dict)
 
     def record(self, completion: Completion) -> None:
-        counters = self.stages.setdefault(completion.request.stage, StageCounters())
+        stage = completion.request.stage
+        counters = self.stages.get(stage)
+        if counters is None:  # not setdefault: that would make new counters at every request
+            counters = self.stages[stage] = StageCounters()
         counters.requests += 1
         counters.retries += completion.retries
         counters.failures += 0 if completion.error is None else 1
