@@ -21,10 +21,12 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
 
 from labgen.critic.checks import CheckInput, Measured, measure_checks
@@ -83,6 +85,26 @@ def _forget_pool(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
+@contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """While the worker is spawned, `__main__` looks like that of `python -c`, whose code spawn does not run
+    again in the child. The worker needs nothing of `__main__`, and re-running a user's script there would
+    repeat everything it does outside an `if __name__ == "__main__":` block: removing a folder, starting a
+    second labgen run on the same output."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
 class CheckProcess:
     """One run's way to the worker process; `notice` tells the user (once) if the worker is lost."""
 
@@ -90,8 +112,9 @@ class CheckProcess:
         self.notice = notice
         self.pool: ProcessPoolExecutor | None = _shared_pool()
         self._batches: Coalescer | None = None
-        try:  # start the worker now: it imports the checks while this process plans and starts units
-            self.pool.submit(measure_batch, ())
+        try:  # start the worker now (the pool spawns it at the first submit), while units start
+            with _main_script_hidden():
+                self.pool.submit(measure_batch, ())
         except (BrokenProcessPool, RuntimeError) as exc:
             self._lost(exc)
 

@@ -8,6 +8,8 @@ import json
 import logging
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -140,3 +142,26 @@ def test_the_setting_from_the_file_and_automatic_by_cores_and_teacher(tmp_path: 
     assert check_process.wanted(None, "openai") and check_process.wanted(None, "vllm")
     assert not check_process.wanted(False, "openai")
     assert not check_process.wanted(None, "local") and check_process.wanted(True, "local")  # the embedded teacher
+
+
+def test_the_worker_does_not_run_the_users_script_again(tmp_path: Path) -> None:
+    """spawn would import a script that has no `if __name__ == "__main__":` block again in the worker, and so
+    do what it does twice (here: print, and check)."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import asyncio\n"
+        "from labgen.critic.checks import CheckInput\n"
+        "from labgen.critic.config import DEFAULT_CONFIG\n"
+        "from labgen.generate.check_process import CheckProcess\n"
+        "print('top of the script', flush=True)\n"
+        "checks = CheckProcess(print)\n"
+        "item = CheckInput(question='Name a colour of the sky.', answer='Blue, on a clear day.', context=None)\n"
+        "marks = asyncio.run(checks.measure(item, DEFAULT_CONFIG))\n"
+        "print('checked', [m.verdict.check for m in marks], 'in', checks.pool is not None and 'the worker', flush=True)\n",
+        encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("top of the script") == 1, done.stdout
+    assert "checked ['empty', 'refusal', 'echo', 'language', 'pii'] in the worker" in done.stdout
+    assert "stopped" not in done.stdout + done.stderr
