@@ -115,7 +115,7 @@ class CheckProcess:
         try:  # start the worker now (the pool spawns it at the first submit), while units start
             with _main_script_hidden():
                 self.pool.submit(measure_batch, ())
-        except (BrokenProcessPool, RuntimeError) as exc:
+        except (BrokenProcessPool, RuntimeError, OSError) as exc:
             self._lost(exc)
 
     async def measure(self, item: CheckInput, config: CriticConfig) -> list[Measured]:
@@ -135,7 +135,7 @@ class CheckProcess:
         if pool is not None:
             try:
                 key, progress = pool.submit(counted_progress, leaf, units, dedup).result()
-            except (BrokenProcessPool, RuntimeError) as exc:
+            except (BrokenProcessPool, RuntimeError, OSError) as exc:
                 self._lost(exc)
             else:
                 remember_progress(key, progress)
@@ -147,7 +147,7 @@ class CheckProcess:
         if pool is not None:
             try:
                 return self._deliver(asyncio.wrap_future(pool.submit(measure_batch, batch)), batch)
-            except (BrokenProcessPool, RuntimeError) as exc:  # broken, or shut down at interpreter exit
+            except (BrokenProcessPool, RuntimeError, OSError) as exc:  # broken, or shut down at interpreter exit
                 self._lost(exc)
         return measure_batch(batch)
 

@@ -165,3 +165,19 @@ def test_the_worker_does_not_run_the_users_script_again(tmp_path: Path) -> None:
     assert done.stdout.count("top of the script") == 1, done.stdout
     assert "checked ['empty', 'refusal', 'echo', 'language', 'pii'] in the worker" in done.stdout
     assert "stopped" not in done.stdout + done.stderr
+
+
+def test_a_worker_that_cannot_start_leaves_the_checks_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    class NoProcesses:  # what a machine out of processes gives: spawning fails
+        def submit(self, *args: object) -> None:
+            raise OSError(11, "Resource temporarily unavailable")
+
+        def shutdown(self, **kwargs: object) -> None:
+            pass
+
+    monkeypatch.setattr(check_process, "_POOL", NoProcesses())
+    notices: list[str] = []
+    checks = CheckProcess(notices.append)
+    assert checks.pool is None and len(notices) == 1 and "Resource temporarily unavailable" in notices[0]
+    assert asyncio.run(measured(checks, ITEMS)) == [measure_checks(item) for item in ITEMS]
+    assert check_process._POOL is None  # the next run tries a new worker
