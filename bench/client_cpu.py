@@ -279,8 +279,8 @@ def main() -> None:
                         print(f"latency {args.latency:g} s, limit {limit}, {tree.name}: mean in flight while work "
                               f"remains {busy:.1f} ({100 * busy / limit:.0f}% of the limit; over the whole run "
                               f"{stats['mean_in_flight']:.1f}), peak {stats['max_in_flight']}; {stats['requests']} "
-                              f"requests, {wall:.2f} s wall, {ms:.2f} ms CPU per request, its check process "
-                              f"included (one core would carry {args.latency / (ms / 1000):.0f} in flight at "
+                              f"requests, {wall:.2f} s wall, {ms:.2f} ms CPU per request (a check "
+                              f"process's included; one core would carry {args.latency / (ms / 1000):.0f} in flight at "
                               f"that); {load()}")
                 if args.latency_rounds > 1:
                     print(f"  limit {limit}, share of the limit in flight by round: " + "; ".join(

@@ -17,8 +17,8 @@ from labgen.critic.config import CriticConfig
 from labgen.critic.judges import get_judge
 from labgen.curate.record import PERMANENT, TRANSIENT, JudgeMark
 from labgen.errors import PipelineError
-from labgen.generate.critic_link import check_input
 from labgen.generate.config import GenerateConfig
+from labgen.generate.critic_link import check_input
 from labgen.generate.filters import Candidate, Ledger, Slot
 from labgen.generate.parsing import Unparsed
 from labgen.generate.pipelines import CHECKS, Step, next_round_counts, pipeline_for

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -82,21 +83,52 @@ async def _write_and_read(store: AnswerStore, count: int) -> list[str | None]:
 def test_one_turns_writes_share_a_commit_and_each_is_stored_when_awaited(tmp_path: Path) -> None:
     store = AnswerStore(tmp_path / "answers.sqlite")
     commits: list[int] = []
-    original = store.put_many
-    store.put_many = lambda answers: (commits.append(len(answers)), original(answers))[1]  # type: ignore[method-assign]
+    original = store._put_rows
+    store._put_rows = lambda conn, answers: (commits.append(len(answers)), original(conn, answers))[1]  # type: ignore[method-assign]
     assert asyncio.run(_write_and_read(store, 20)) == [f"answer {i}" for i in range(20)] + [None]
     assert commits == [20]  # twenty writes of one turn: one transaction
     reopened = AnswerStore(tmp_path / "answers.sqlite")
     assert reopened.stats().answers == 20
 
 
+def test_the_event_loop_runs_on_while_a_commit_waits_for_the_disk(tmp_path: Path) -> None:
+    """A commit (and the checkpoint fsync SQLite may do in it) runs in the store's writer thread: the loop
+    that feeds the teacher keeps running; the writer still returns only once its answer is committed."""
+    store = AnswerStore(tmp_path / "answers.sqlite")
+    disk = threading.Event()
+    original = store._put_rows
+    threads: list[str] = []
+
+    def slow_disk(conn: sqlite3.Connection, answers: list[tuple[str, Completion]]) -> None:
+        threads.append(threading.current_thread().name)
+        assert disk.wait(10), "the event loop did not run while the commit waited"
+        original(conn, answers)
+
+    store._put_rows = slow_disk  # type: ignore[method-assign]
+
+    async def run() -> str:
+        request = _request()
+        write = asyncio.ensure_future(store.aput("k", Completion(request=request, choices=(Choice("a", "stop"),))))
+        await asyncio.sleep(0.05)  # the loop runs on while the commit is held
+        assert not write.done()
+        disk.set()
+        await write
+        stored = await store.aget("k", request)
+        return stored.text if stored is not None else "missing"
+
+    assert asyncio.run(run()) == "a"
+    assert threads and threads[0] != threading.main_thread().name
+    store.close()
+    assert AnswerStore(tmp_path / "answers.sqlite").stats().answers == 1
+
+
 def test_a_failing_batch_write_reaches_every_writer(tmp_path: Path) -> None:
     store = AnswerStore(tmp_path / "answers.sqlite")
 
-    def broken(answers: list[tuple[str, Completion]]) -> None:
+    def broken(conn: sqlite3.Connection, answers: list[tuple[str, Completion]]) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
-    store.put_many = broken  # type: ignore[method-assign]
+    store._put_rows = broken  # type: ignore[method-assign]
 
     async def write() -> list[BaseException | None]:
         request = _request()
