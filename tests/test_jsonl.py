@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from labgen.errors import OutputError
-from labgen.jsonl import JsonlAppender, read_jsonl, write_json_atomic, write_jsonl_atomic
+from labgen.jsonl import (JsonlAppender, read_jsonl, write_json_atomic, write_jsonl_atomic, write_text_atomic,
+                          write_texts_atomic)
 
 
 def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path) -> None:
@@ -64,3 +65,47 @@ def test_written_files_get_the_usual_permissions(tmp_path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_many_files_at_once_each_replaced_whole_one_folder_sync_each(tmp_path, monkeypatch) -> None:
+    import labgen.jsonl
+
+    synced = []
+    real = labgen.jsonl._fsync_dir
+    monkeypatch.setattr(labgen.jsonl, "_fsync_dir", lambda path: synced.append(path) or real(path))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "1.json").write_text("old\n", encoding="utf-8")
+    files = [(tmp_path / "a" / "1.json", "é one\n"), (tmp_path / "a" / "2.json", "two\n"),
+             (tmp_path / "b" / "deep" / "3.json", "three\n" * 50_000)]
+    write_texts_atomic(files)
+    assert [path.read_text(encoding="utf-8") for path, _ in files] == [text for _, text in files]
+    assert synced == [tmp_path / "a", tmp_path / "b" / "deep"]  # once per folder, not per file
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["1.json", "2.json"]  # no temporary left
+
+
+def test_a_file_that_cannot_be_written_keeps_the_old_one_and_leaves_no_temp(tmp_path, monkeypatch) -> None:
+    import labgen.jsonl
+
+    path = tmp_path / "u.json"
+    write_text_atomic(path, "old\n")
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(labgen.jsonl.os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        write_text_atomic(path, "new\n")
+    assert path.read_text(encoding="utf-8") == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["u.json"]
+
+
+def test_whole_text_files_get_the_usual_permissions(tmp_path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o027)
+    try:
+        write_text_atomic(tmp_path / "t.json", "{}\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "t.json").stat().st_mode) == 0o640

@@ -29,6 +29,7 @@ from labgen.generate.plan import LeafPlan
 from labgen.generate.progress import Progress
 from labgen.generate.unit_work import RunInfo, UnitWork
 from labgen.generate.units import UnitStore, WorkUnit
+from labgen.store.batching import Coalescer
 from labgen.taxonomy.leaf import FREEFORM_SKILL, GROUNDED_SKILL, KNOWLEDGE
 from labgen.teachers.base import Completion, Teacher
 
@@ -59,6 +60,7 @@ class RunState:
     finish_here: bool = True
     answer_path: Path | None = None  # the run's answer store (None: none)
     checks: CheckProcess | None = None  # where candidates' checks and top-up dedup run (None: this process)
+    saves: Coalescer | None = None  # finished units of one turn of the loop, written in one worker-thread call
     results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     remaining: dict[str, int] = field(default_factory=dict)
     units: dict[str, list[WorkUnit]] = field(default_factory=dict)  # planned and top-up units of each leaf
@@ -161,10 +163,19 @@ async def _run_unit(state: RunState, plan: LeafPlan, unit: WorkUnit, slots: asyn
                         checks=state.checks)
         await UNIT_RUNNERS[leaf.kind](work)
         result = unit_result(work, time.monotonic() - started)
-        # fsync'ing writes run in a worker thread, so the event loop keeps feeding the teacher meanwhile.
-        await asyncio.to_thread(state.store.save, leaf.path, unit.id, result)
+        await _save(state, leaf.path, unit.id, result)
         state.generated += 1
     await _unit_finished(state, plan, result, reused=False)
+
+
+async def _save(state: RunState, leaf_path: str, unit_id: str, result: dict[str, Any]) -> None:
+    """Store a finished unit. The units finished in one turn of the loop are written together by a worker
+    thread (encoding and fsync'ing there, while the event loop keeps feeding the teacher): one hand-off
+    between the threads and one fsync of each folder per turn, not per unit."""
+    if state.saves is None:
+        store = state.store
+        state.saves = Coalescer(lambda units: asyncio.to_thread(store.save_many, units))
+    await state.saves.submit((leaf_path, unit_id, result))
 
 
 async def _unit_finished(state: RunState, plan: LeafPlan, result: dict[str, Any], *, reused: bool) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from labgen.errors import OutputError
 from labgen.generate.chunking import Chunk
 from labgen.hashing import content_hash, short_id
-from labgen.jsonl import write_text_atomic
+from labgen.jsonl import write_texts_atomic
 
 UNITS_DIR = Path(".labgen") / "units"
 UNIT_FORMAT = 2  # 2: results hold sample records (labgen.curate.record)
@@ -93,7 +94,13 @@ class UnitStore:
 
     def save(self, leaf_path: str, unit_id: str, result: dict[str, Any]) -> None:
         """Atomically; keys keep their order so reassembled JSONL is byte-identical to a fresh run's."""
-        write_text_atomic(self.path(leaf_path, unit_id), json.dumps(result, ensure_ascii=False) + "\n")
+        self.save_many([(leaf_path, unit_id, result)])
+
+    def save_many(self, units: Sequence[tuple[str, str, dict[str, Any]]]) -> list[None]:
+        """save() of each (leaf path, unit id, result), each file atomically, one fsync per folder."""
+        write_texts_atomic([(self.path(leaf_path, unit_id), json.dumps(result, ensure_ascii=False) + "\n")
+                            for leaf_path, unit_id, result in units])
+        return [None] * len(units)
 
     def prune(self, leaf_path: str, keep: set[str]) -> int:
         """Remove units of the leaf that the current plan no longer uses. Returns how many went."""

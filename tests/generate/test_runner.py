@@ -191,3 +191,29 @@ def test_a_run_collects_garbage_less_often_and_restores_the_thresholds() -> None
     except RuntimeError:
         pass
     assert gc.get_threshold() == before
+
+
+def test_units_finished_in_one_turn_are_written_by_one_call_and_read_back(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from labgen.generate.execution import _save
+
+    store = UnitStore(tmp_path)
+    calls: list[list[str]] = []
+    real = UnitStore.save_many
+    monkeypatch.setattr(UnitStore, "save_many",
+                        lambda self, units: calls.append([unit_id for _, unit_id, _ in units]) or real(self, units))
+    state = SimpleNamespace(saves=None, store=store)
+    results = {f"u-{i}": {"unit": f"u-{i}", "complete": True, "records": [{"text": "é" * i}]} for i in range(3)}
+
+    async def finish() -> None:
+        await asyncio.gather(*(_save(state, "skills/a" if i < 2 else "skills/b", unit_id, result)
+                               for i, (unit_id, result) in enumerate(results.items())))
+        await _save(state, "skills/a", "u-9", {"unit": "u-9", "complete": True, "records": []})  # a later turn
+
+    asyncio.run(finish())
+    assert calls == [["u-0", "u-1", "u-2"], ["u-9"]]
+    assert [store.load("skills/a" if i < 2 else "skills/b", unit_id) for i, unit_id in enumerate(results)] == \
+        list(results.values())
