@@ -91,6 +91,29 @@ def test_one_turns_writes_share_a_commit_and_each_is_stored_when_awaited(tmp_pat
     assert reopened.stats().answers == 20
 
 
+def test_a_large_turn_goes_in_a_few_statements_and_a_repeated_key_keeps_its_first_answer(tmp_path: Path) -> None:
+    """Rows are inserted many per statement (each SQLite step lets go of the GIL and takes it back), with
+    what one INSERT OR IGNORE per row would keep."""
+    store = AnswerStore(tmp_path / "answers.sqlite")
+    request = _request()
+    answers = [(f"k{i}", Completion(request=request, choices=(Choice(f"answer {i}", "stop"),), prompt_tokens=i))
+               for i in range(150)]
+    answers.insert(70, ("k3", Completion(request=request, choices=(Choice("a later answer", "stop"),))))
+    conn = store._open()
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    store._put_rows(conn, answers)
+    conn.set_trace_callback(None)
+    assert sum(1 for sql in statements if sql.startswith("INSERT")) == 3  # 151 rows: 64, 64 and 23
+    found = store.get_many([f"k{i}" for i in range(150)], request)
+    assert [found[f"k{i}"].text for i in range(150)] == [f"answer {i}" for i in range(150)]
+    assert found["k149"].prompt_tokens == 149 and store.stats().answers == 150
+    # an answer already stored is kept too, as before
+    store._put_rows(conn, [("k5", Completion(request=request, choices=(Choice("again", "stop"),)))])
+    assert store.get("k5", request).text == "answer 5"
+    conn.close()
+
+
 def test_the_event_loop_runs_on_while_a_commit_waits_for_the_disk(tmp_path: Path) -> None:
     """A commit (and the checkpoint fsync SQLite may do in it) runs in the store's writer thread: the loop
     that feeds the teacher keeps running; the writer still returns only once its answer is committed."""
