@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
@@ -62,8 +63,20 @@ def measure_batch(batch: Sequence[tuple[CheckInput, CriticConfig]]) -> list[list
 
 
 def _worker_start() -> None:
-    """In the worker, before its first task: Ctrl-C is for the run, not for it (no traceback of its own)."""
+    """In the worker, before its first task: Ctrl-C is for the run, not for it (no traceback of its own);
+    and it ends when the run's process does, however that ends. A run killed outright (kill -9, the OOM
+    killer) cannot tell it to, and the worker, which holds both ends of the pipe its tasks come by, would
+    otherwise wait on it for good."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent.sentinel,), daemon=True,
+                         name="labgen-check-parent").start()
+
+
+def _exit_with_parent(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])  # ready when the parent process has ended
+    os._exit(0)
 
 
 def _shared_pool() -> ProcessPoolExecutor:

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -181,3 +182,40 @@ def test_a_worker_that_cannot_start_leaves_the_checks_here(monkeypatch: pytest.M
     assert checks.pool is None and len(notices) == 1 and "Resource temporarily unavailable" in notices[0]
     assert asyncio.run(measured(checks, ITEMS)) == [measure_checks(item) for item in ITEMS]
     assert check_process._POOL is None  # the next run tries a new worker
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie (ended, its new parent not yet told) has stopped too
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_the_worker_ends_when_the_run_is_killed_outright(tmp_path: Path) -> None:
+    """kill -9 (or the OOM killer) gives the run no chance to stop its worker: the worker sees its parent
+    end and exits, instead of waiting on its task pipe for good."""
+    script = tmp_path / "killed.py"
+    script.write_text("import os, time\n"
+                      "from labgen.generate.check_process import CheckProcess\n"
+                      "checks = CheckProcess(print)\n"
+                      "print(checks.pool.submit(os.getpid).result(timeout=60), flush=True)\n"
+                      "time.sleep(120)\n", encoding="utf-8")
+    run = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           text=True, cwd=Path(__file__).resolve().parents[2])
+    try:
+        worker = int(run.stdout.readline())  # type: ignore[union-attr]
+        assert _running(worker)
+    finally:
+        run.kill()
+        run.wait(30)
+    deadline = time.monotonic() + 30
+    while _running(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _running(worker):
+        os.kill(worker, signal.SIGKILL)
+        pytest.fail("the check worker outlived the killed run")
