@@ -48,20 +48,27 @@ def _atomic_file(path: str | Path) -> Iterator[TextIO]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
+    with _gone_on_error(tmp):
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def _gone_on_error(tmp: str | Path) -> Iterator[None]:
+    """A temporary file is removed when the block writing and renaming it fails."""
+    try:
+        yield
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
-    _fsync_dir(path.parent)
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
@@ -89,7 +96,7 @@ def _replace_with(path: Path, data: bytes) -> None:
     # Named for this process and thread: no other writer uses it, and one a killed writer left is reused.
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)  # umask applies
-    try:
+    with _gone_on_error(tmp):
         try:
             view = memoryview(data)
             while view:
@@ -98,12 +105,6 @@ def _replace_with(path: Path, data: bytes) -> None:
         finally:
             os.close(fd)
         os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def write_json_atomic(path: str | Path, value: Any) -> None:
