@@ -174,7 +174,12 @@ async def _save(state: RunState, leaf_path: str, unit_id: str, result: dict[str,
     between the threads and one fsync of each folder per turn, not per unit."""
     if state.saves is None:
         store = state.store
-        state.saves = Coalescer(lambda units: asyncio.to_thread(store.save_many, units))
+
+        async def write(units: list[tuple[str, str, dict[str, Any]]]) -> list[None]:
+            await asyncio.to_thread(store.save_many, units)
+            return [None] * len(units)
+
+        state.saves = Coalescer(write)
     await state.saves.submit((leaf_path, unit_id, result))
 
 

@@ -92,15 +92,11 @@ class UnitStore:
             return None
         return data
 
-    def save(self, leaf_path: str, unit_id: str, result: dict[str, Any]) -> None:
-        """Atomically; keys keep their order so reassembled JSONL is byte-identical to a fresh run's."""
-        self.save_many([(leaf_path, unit_id, result)])
-
-    def save_many(self, units: Sequence[tuple[str, str, dict[str, Any]]]) -> list[None]:
-        """save() of each (leaf path, unit id, result), each file atomically, one fsync per folder."""
+    def save_many(self, units: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        """Store each (leaf path, unit id, result), each file atomically, one fsync per folder; keys keep
+        their order so reassembled JSONL is byte-identical to a fresh run's."""
         write_texts_atomic([(self.path(leaf_path, unit_id), json.dumps(result, ensure_ascii=False) + "\n")
                             for leaf_path, unit_id, result in units])
-        return [None] * len(units)
 
     def prune(self, leaf_path: str, keep: set[str]) -> int:
         """Remove units of the leaf that the current plan no longer uses. Returns how many went."""

@@ -263,7 +263,6 @@ class AnswerStore:
             self._writer_conn.conn = None
 
 
-_INSERT = "INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 _ROWS_PER_INSERT = 64  # 512 parameters: far below SQLite's 32,766 (999 before 3.32)
 
 
@@ -271,6 +270,9 @@ _ROWS_PER_INSERT = 64  # 512 parameters: far below SQLite's 32,766 (999 before 3
 def _insert_of(rows: int) -> str:
     """INSERT OR IGNORE of `rows` rows in one statement (a conflicting row is skipped, as one by one)."""
     return "INSERT OR IGNORE INTO answers VALUES " + ",".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * rows)
+
+
+_INSERT = _insert_of(1)
 
 
 def _enable_wal(conn: sqlite3.Connection, deadline: float) -> None:
